@@ -1,0 +1,183 @@
+/* assay — a streaming data-quality gate.
+ *
+ * This is the one public header of libassay. The command line (cli/) is a thin
+ * user of it; everything else is internal.
+ *
+ * Ownership, stated once for the whole API:
+ *   - Objects come in assay_X_new / assay_X_free pairs (or _load / _free). The
+ *     caller owns what a _new or _load returns and frees it with the matching
+ *     _free; every _free accepts NULL.
+ *   - Pointers returned by getters (strings, diagnostics, result fields) are
+ *     borrowed from the object they came from and stay valid until that object
+ *     is freed. Copy what you keep longer.
+ *   - The library never keeps a pointer to a caller's buffer past the call that
+ *     received it, except the option struct of assay_check_run, which must stay
+ *     valid for the duration of that call.
+ *
+ * Errors: every fallible call returns an assay_status (0 is success). Human
+ * context — file, line, column, JSON path — travels beside it in an
+ * assay_diag list or an assay_error struct; assay_strerror names the code.
+ *
+ * Thread safety: a loaded assay_rules is immutable and may be shared by threads.
+ * No function keeps global mutable state.
+ */
+#ifndef ASSAY_ASSAY_H
+#define ASSAY_ASSAY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(ASSAY_BUILDING) && defined(__GNUC__)
+#define ASSAY_API __attribute__((visibility("default")))
+#else
+#define ASSAY_API
+#endif
+
+#define ASSAY_VERSION "0.1.0"
+
+/* ---- status ------------------------------------------------------------ */
+
+typedef enum assay_status {
+    ASSAY_OK = 0,
+    ASSAY_E_USAGE,   /* bad option or argument (exit 2) */
+    ASSAY_E_RULES,   /* rules file invalid (exit 2) */
+    ASSAY_E_IO,      /* read/write/open failure (exit 3) */
+    ASSAY_E_NOMEM,   /* allocation failed (exit 3) */
+    ASSAY_E_LIMIT,   /* a configured limit was reached (exit 3) */
+    ASSAY_E_INTERNAL /* a bug: should never happen (exit 3) */
+} assay_status;
+
+ASSAY_API const char *assay_strerror(assay_status st);
+
+/* One human-readable error: what failed and where. */
+typedef struct assay_error {
+    assay_status status;
+    char message[1024];
+} assay_error;
+
+/* ---- versions ---------------------------------------------------------- */
+
+ASSAY_API const char *assay_version(void);
+/* Writes "ICU 72.1, PCRE2 10.42, libxml2 2.9.14, jansson 2.14, libcsv 3.0.3"
+ * (the versions this process runs with) into buf. */
+ASSAY_API void assay_library_versions(char *buf, size_t cap);
+
+/* ---- diagnostics (rules loading and lint) ------------------------------ */
+
+typedef enum assay_diag_level {
+    ASSAY_DIAG_ERROR = 0,
+    ASSAY_DIAG_WARNING = 1
+} assay_diag_level;
+
+typedef struct assay_diag {
+    assay_diag_level level;
+    const char *file;    /* the rules file as named by the caller */
+    int line, column;    /* 1-based; 0 when unknown */
+    const char *path;    /* JSON path, e.g. "$.fields[3].constraints.minimun" */
+    const char *message; /* what is wrong and what was expected */
+} assay_diag;
+
+typedef struct assay_diags assay_diags;
+
+ASSAY_API assay_diags *assay_diags_new(void);
+ASSAY_API void assay_diags_free(assay_diags *d);
+ASSAY_API size_t assay_diags_count(const assay_diags *d);
+ASSAY_API size_t assay_diags_errors(const assay_diags *d);
+ASSAY_API const assay_diag *assay_diags_get(const assay_diags *d, size_t i);
+
+/* ---- rules ------------------------------------------------------------- */
+
+typedef struct assay_rules assay_rules;
+
+/* Loads and compiles a rules file. Every problem found goes to diags (which
+ * may be NULL). Returns ASSAY_OK and *out on success; ASSAY_E_RULES when the
+ * file has at least one error (then *out is NULL); ASSAY_E_IO when it cannot
+ * be read; ASSAY_E_NOMEM. Warnings alone do not fail the load. */
+ASSAY_API assay_status assay_rules_load(const char *path, assay_diags *diags,
+                                        assay_rules **out);
+/* The same from a buffer; name is used in messages. */
+ASSAY_API assay_status assay_rules_load_buffer(const char *name, const char *text,
+                                               size_t len, assay_diags *diags,
+                                               assay_rules **out);
+ASSAY_API void assay_rules_free(assay_rules *r);
+ASSAY_API size_t assay_rules_field_count(const assay_rules *r);
+
+/* ---- check ------------------------------------------------------------- */
+
+typedef enum assay_format {
+    ASSAY_FMT_AUTO = 0,
+    ASSAY_FMT_CSV,
+    ASSAY_FMT_TSV,
+    ASSAY_FMT_NDJSON,
+    ASSAY_FMT_JSON,
+    ASSAY_FMT_XML
+} assay_format;
+
+/* Called when the library creates (added=1) or removes (added=0) a temporary
+ * output file, so that a signal handler in the caller can unlink what is
+ * still there. The path is borrowed for the duration of the call. */
+typedef void (*assay_tempfile_fn)(const char *path, int added, void *ctx);
+
+typedef struct assay_check_opts {
+    const char *const *inputs; /* NULL or "-" entries mean standard input */
+    size_t ninputs;
+    const char *output;     /* NULL: standard output */
+    const char *quarantine; /* NULL: derived from the first input (SPEC §1) */
+    const char *errors;     /* NULL: none */
+    const char *changes;    /* NULL: none */
+    const char *stats;      /* NULL: none */
+    assay_format format;
+    assay_format output_format;
+    int no_clean;
+    int annotate;
+    int delimiter;          /* -1: from rules / format default */
+    int quote;              /* -1: from rules / default; 0: --quote none */
+    size_t max_record_bytes; /* 0: default 16 MiB */
+    size_t max_field_bytes;  /* 0: default 4 MiB */
+    uint64_t max_errors_per_rule; /* 0: unlimited */
+    uint64_t max_unique_keys;     /* 0: default */
+    size_t read_block;       /* 0: default; tests use small blocks */
+    assay_tempfile_fn on_tempfile;
+    void *tempfile_ctx;
+    volatile int *interrupted; /* set non-zero by the caller to stop early */
+} assay_check_opts;
+
+/* One line of the "top violations" summary. */
+typedef struct assay_violation_count {
+    const char *field; /* "" for record-level rules */
+    const char *rule;
+    uint64_t count;
+} assay_violation_count;
+
+typedef struct assay_check_result {
+    uint64_t read, passed, quarantined, cleaned, skipped, unparsed;
+    int thresholds_ok;      /* 1 when every policy threshold held */
+    int empty_input;        /* read == 0 */
+    const char *quarantine_path; /* where the quarantine went (borrowed) */
+    assay_violation_count top[5];
+    size_t ntop;
+    double seconds;
+    assay_error error;      /* set when the run returns non-zero */
+    void *owned;            /* library-owned storage behind the strings */
+} assay_check_result;
+
+typedef struct assay_check assay_check;
+
+ASSAY_API void assay_check_opts_init(assay_check_opts *o);
+/* Runs the whole check. Returns ASSAY_OK when the run completed (the data may
+ * still have failed: see result->thresholds_ok), or the error that stopped it
+ * (result->error says what). Result strings stay valid until
+ * assay_check_result_free. */
+ASSAY_API assay_status assay_check_run(const assay_rules *rules,
+                                       const assay_check_opts *opts,
+                                       assay_check_result *result);
+ASSAY_API void assay_check_result_free(assay_check_result *result);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* ASSAY_ASSAY_H */

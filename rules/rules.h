@@ -1,0 +1,116 @@
+/* rules/rules.h — the compiled, immutable plan a rules file becomes.
+ *
+ * rules_load parses the JSON with jansson, maps every JSON path to its line and
+ * column (rules/jsonpos.c), checks every key against what SPEC §3 and Table
+ * Schema v1 define, compiles patterns with pcre2 (JIT) and hashes enums. The
+ * result (struct assay_rules) is read-only after loading and is shared by all
+ * threads of a run. */
+#ifndef ASSAY_RULES_RULES_H
+#define ASSAY_RULES_RULES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
+#include "assay/assay.h"
+
+typedef enum rules_type {
+    RT_STRING = 0, RT_INTEGER, RT_NUMBER, RT_BOOLEAN, RT_DATE, RT_TIME,
+    RT_DATETIME, RT_YEAR, RT_YEARMONTH, RT_DURATION, RT_ANY, RT_OBJECT, RT_ARRAY
+} rules_type;
+
+typedef enum rules_step {
+    RS_TRIM = 0, RS_COLLAPSE_SPACES, RS_LOWER, RS_UPPER, RS_NFC, RS_STRIP_CONTROL,
+    RS_REPLACE_INVALID, RS_DEFAULT
+} rules_step;
+
+typedef struct rules_clean {
+    rules_step step;
+    char *arg;      /* RS_DEFAULT: the default value */
+    size_t arg_len;
+} rules_clean;
+
+typedef enum rules_severity { RSEV_ERROR = 0, RSEV_WARN } rules_severity;
+
+/* A minimum/maximum as written in the rules file: the exact source text of a
+ * JSON number (never through a double) or a string (dates, "today-30d"). */
+typedef struct rules_bound {
+    bool set;
+    bool is_string;
+    char *text;
+    size_t len;
+} rules_bound;
+
+/* An enum compiled to an open-addressing hash set of byte strings. */
+typedef struct rules_enum {
+    size_t count;
+    char **values;
+    size_t *lens;
+    size_t nslots;      /* power of two */
+    int32_t *slots;     /* index into values, -1 empty */
+} rules_enum;
+
+typedef struct rules_field {
+    char *name;
+    size_t name_len;
+    rules_type type;
+    char *format;            /* Table Schema format, or NULL */
+    rules_severity severity;
+    rules_clean *clean;
+    size_t nclean;
+    bool required;           /* constraints.required, or in primaryKey */
+    bool unique;
+    rules_bound minimum, maximum;
+    int64_t min_length, max_length;  /* -1: not set */
+    char *pattern_src;       /* NULL: none */
+    pcre2_code *pattern;     /* compiled anchored, JIT when available */
+    bool pattern_jit;        /* JIT compile succeeded */
+    rules_enum *enumset;     /* NULL: none */
+    char **true_values, **false_values; /* NULL: Table Schema defaults */
+    size_t ntrue, nfalse;
+    double mostly;           /* 0: not set */
+} rules_field;
+
+typedef enum rules_extra { REXTRA_PASS = 0, REXTRA_QUARANTINE } rules_extra;
+typedef enum rules_blank { RBLANK_QUARANTINE = 0, RBLANK_SKIP } rules_blank;
+
+typedef struct rules_policy {
+    bool has_max_quarantine_rate;
+    double max_quarantine_rate;
+    bool has_min_records;
+    uint64_t min_records;
+    rules_extra extra_fields;
+    rules_blank blank_rows;
+} rules_policy;
+
+typedef struct rules_dialect {
+    int delimiter;         /* -1: not set */
+    int quote;             /* -1: not set; 0: no quoting */
+    bool header;           /* default true */
+    bool case_sensitive_header; /* default true */
+} rules_dialect;
+
+struct assay_rules {
+    char *name;
+    char *file;              /* as the caller named it, for messages */
+    rules_field *fields;
+    size_t nfields;
+    char **missing_values;   /* default: [""] */
+    size_t *missing_lens;
+    size_t nmissing;
+    size_t *primary_key;     /* indexes into fields */
+    size_t npk;
+    char *encoding;          /* NULL: auto */
+    rules_dialect dialect;
+    rules_policy policy;
+};
+
+/* rules_enum_has: is (p, n) one of the enum's values? */
+bool rules_enum_has(const rules_enum *e, const char *p, size_t n);
+/* Index of the field named (p, n), or -1. */
+ptrdiff_t rules_field_index(const struct assay_rules *r, const char *p, size_t n);
+
+#endif
