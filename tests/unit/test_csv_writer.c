@@ -1,0 +1,242 @@
+/* tests/unit/test_csv_writer.c — minimal quoting, exact outputs, and a round
+ * trip of random records through libcsv in strict mode. */
+#include <csv.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/buf.h"
+#include "io/csv_writer.h"
+#include "t.h"
+
+#define MAXF 8
+
+static io_slice S(const char *s)
+{
+    io_slice x = { s, strlen(s) };
+    return x;
+}
+
+/* Writes the fields and compares the output with want. */
+static void expect(const char *want, char delim, int quote, const char *eol,
+                   size_t n, const io_slice *f)
+{
+    core_buf b;
+    core_buf_init(&b, 0);
+    assay_status st = io_csvw_record(&b, f, n, delim, quote, eol, strlen(eol));
+    CHECK_EQ_INT(st, ASSAY_OK);
+    CHECK_EQ_MEM(b.data, b.len, want);
+    core_buf_free(&b);
+}
+
+static void test_minimal_quoting(void)
+{
+    io_slice f1[] = { S("a"), S("b c"), S(""), S(" d ") };
+    expect("a,b c,, d \n", ',', '"', "\n", 4, f1);
+    io_slice f2[] = { S("x,y"), S("say \"hi\""), S("l1\nl2"), S("cr\r") };
+    expect("\"x,y\",\"say \"\"hi\"\"\",\"l1\nl2\",\"cr\r\"\r\n", ',', '"', "\r\n",
+           4, f2);
+    io_slice f3[] = { S("\"") };
+    expect("\"\"\"\"\n", ',', '"', "\n", 1, f3);
+    /* TSV: a comma needs no quotes, a tab does */
+    io_slice f4[] = { S("a,b"), S("c\td") };
+    expect("a,b\t\"c\td\"\n", '\t', '"', "\n", 2, f4);
+    /* another quote character: only it is special */
+    io_slice f5[] = { S("it's"), S("\"plain\"") };
+    expect("'it''s';\"plain\"\n", ';', '\'', "\n", 2, f5);
+    /* no terminator */
+    io_slice f6[] = { S("last"), S("row") };
+    expect("last,row", ',', '"', "", 2, f6);
+}
+
+static void test_empty_records(void)
+{
+    io_slice one[] = { S("") };
+    expect("\"\"\n", ',', '"', "\n", 1, one);
+    io_slice three[] = { S(""), S(""), S("") };
+    expect("\"\",,\r\n", ',', '"', "\r\n", 3, three);
+    io_slice some[] = { S(""), S("x"), S("") };
+    expect(",x,\n", ',', '"', "\n", 3, some);
+}
+
+static void test_no_quoting(void)
+{
+    io_slice ok[] = { S("a\"b"), S("c d"), S("") };
+    expect("a\"b,c d,\n", ',', -1, "\n", 3, ok);
+    CHECK_EQ_INT(io_csvw_unwritable(ok, 3, ',', -1), 3);
+
+    core_buf b;
+    core_buf_init(&b, 0);
+    CHECK_EQ_INT(core_buf_puts(&b, "kept"), ASSAY_OK);
+    io_slice delim[] = { S("a"), S("b,c") };
+    io_slice nl[] = { S("a"), S("b"), S("c\r") };
+    io_slice lf[] = { S("a\nb") };
+    io_slice empty[] = { S(""), S("") };
+    CHECK_EQ_INT(io_csvw_record(&b, delim, 2, ',', -1, "\n", 1),
+                 IO_CSVW_E_UNWRITABLE);
+    CHECK_EQ_INT(io_csvw_unwritable(delim, 2, ',', -1), 1);
+    CHECK_EQ_INT(io_csvw_record(&b, nl, 3, ',', -1, "\n", 1),
+                 IO_CSVW_E_UNWRITABLE);
+    CHECK_EQ_INT(io_csvw_unwritable(nl, 3, ',', -1), 2);
+    CHECK_EQ_INT(io_csvw_record(&b, lf, 1, '\t', -1, "\n", 1),
+                 IO_CSVW_E_UNWRITABLE);
+    CHECK_EQ_INT(io_csvw_record(&b, empty, 2, ',', -1, "\n", 1),
+                 IO_CSVW_E_UNWRITABLE);
+    CHECK_EQ_INT(io_csvw_unwritable(empty, 2, ',', -1), 0);
+    CHECK_EQ_INT(io_csvw_record(&b, empty, 0, ',', '"', "\n", 1),
+                 IO_CSVW_E_UNWRITABLE);
+    /* with quoting everything is writable */
+    CHECK_EQ_INT(io_csvw_unwritable(delim, 2, ',', '"'), 2);
+    CHECK_EQ_MEM(b.data, b.len, "kept");
+    core_buf_free(&b);
+}
+
+static void test_limit_keeps_buffer(void)
+{
+    core_buf b;
+    core_buf_init(&b, 8);
+    CHECK_EQ_INT(core_buf_puts(&b, "abc"), ASSAY_OK);
+    io_slice f[] = { S("12345"), S("6") };
+    CHECK_EQ_INT(io_csvw_record(&b, f, 2, ',', '"', "\n", 1), ASSAY_E_LIMIT);
+    CHECK_EQ_MEM(b.data, b.len, "abc");
+    core_buf_free(&b);
+}
+
+static void test_many_fields(void)
+{
+    /* more fields than the writer's on-stack flags */
+    io_slice f[100];
+    core_buf want;
+    core_buf_init(&want, 0);
+    for (int i = 0; i < 100; i++) {
+        f[i] = (i % 7 == 3) ? S("a,b") : S("z");
+        CHECK_EQ_INT(core_buf_puts(&want, i ? "," : ""), ASSAY_OK);
+        CHECK_EQ_INT(core_buf_puts(&want, (i % 7 == 3) ? "\"a,b\"" : "z"),
+                     ASSAY_OK);
+    }
+    CHECK_EQ_INT(core_buf_puts(&want, "\n"), ASSAY_OK);
+    CHECK_EQ_INT(core_buf_nul(&want), ASSAY_OK);
+    expect(want.data, ',', '"', "\n", 100, f);
+    core_buf_free(&want);
+}
+
+static void test_eol(void)
+{
+    CHECK_EQ_INT(io_csvw_eol("a,b\r\n", 5), 2);
+    CHECK_EQ_INT(io_csvw_eol("a,b\n", 4), 1);
+    CHECK_EQ_INT(io_csvw_eol("a,b\r", 4), 1);
+    CHECK_EQ_INT(io_csvw_eol("a,b", 3), 0);
+    CHECK_EQ_INT(io_csvw_eol("\n", 1), 1);
+    CHECK_EQ_INT(io_csvw_eol("\r\n", 2), 2);
+    CHECK_EQ_INT(io_csvw_eol("", 0), 0);
+    CHECK_EQ_INT(io_csvw_eol("\n\r", 2), 1);
+}
+
+/* ---- round trip through libcsv (strict) -------------------------------- */
+
+typedef struct parsed {
+    char *field[MAXF];
+    size_t len[MAXF];
+    size_t nfields, nrecords;
+} parsed;
+
+static void on_field(void *p, size_t n, void *ctx)
+{
+    parsed *r = ctx;
+    if (r->nfields < MAXF) {
+        r->field[r->nfields] = malloc(n + 1);
+        if (n)
+            memcpy(r->field[r->nfields], p, n);
+        r->len[r->nfields] = n;
+    }
+    r->nfields++;
+}
+
+static void on_record(int c, void *ctx)
+{
+    (void)c;
+    ((parsed *)ctx)->nrecords++;
+}
+
+static int no_space(unsigned char c)
+{
+    (void)c;
+    return 0;
+}
+
+static uint32_t rng_state = 12345;
+
+static uint32_t rng(void)
+{
+    rng_state = rng_state * 1103515245u + 12345u;
+    return (rng_state >> 16) & 0x7fff;
+}
+
+static void random_field(char *buf, size_t *n, char delim, char quote)
+{
+    static const char pool[] = "ab  \r\n\xc3\xa9x1";
+    size_t len = rng() % 7;
+    for (size_t i = 0; i < len; i++) {
+        uint32_t k = rng() % (sizeof pool + 1);
+        buf[i] = k == sizeof pool - 1 ? delim : k == sizeof pool ? quote : pool[k];
+    }
+    *n = len;
+}
+
+static bool round_trip_once(char delim, char quote, const char *eol)
+{
+    char store[MAXF][8];
+    io_slice f[MAXF];
+    size_t n = 1 + rng() % 5;
+    for (size_t i = 0; i < n; i++) {
+        random_field(store[i], &f[i].n, delim, quote);
+        f[i].p = store[i];
+    }
+    core_buf b;
+    core_buf_init(&b, 0);
+    bool ok = io_csvw_record(&b, f, n, delim, quote, eol, strlen(eol)) == ASSAY_OK;
+    struct csv_parser p;
+    parsed r = { .nfields = 0 };
+    ok = ok && csv_init(&p, CSV_STRICT | CSV_STRICT_FINI) == 0;
+    if (!ok)
+        return false;
+    csv_set_delim(&p, (unsigned char)delim);
+    csv_set_quote(&p, (unsigned char)quote);
+    csv_set_space_func(&p, no_space);
+    ok = csv_parse(&p, b.data, b.len, on_field, on_record, &r) == b.len &&
+         csv_fini(&p, on_field, on_record, &r) == 0;
+    ok = ok && r.nrecords == 1 && r.nfields == n;
+    for (size_t i = 0; ok && i < n; i++)
+        ok = r.len[i] == f[i].n && memcmp(r.field[i], f[i].p, f[i].n) == 0;
+    if (!ok)
+        fprintf(stderr, "round trip failed for: %.*s\n", (int)b.len, b.data);
+    for (size_t i = 0; i < r.nfields && i < MAXF; i++)
+        free(r.field[i]);
+    csv_free(&p);
+    core_buf_free(&b);
+    return ok;
+}
+
+static void test_round_trip(void)
+{
+    int bad = 0;
+    for (int i = 0; i < 20000; i++) {
+        char delim = (i % 3 == 0) ? ',' : (i % 3 == 1) ? '\t' : ';';
+        char quote = (i % 2) ? '"' : '\'';
+        if (!round_trip_once(delim, quote, (i % 4) ? "\n" : "\r\n"))
+            bad++;
+    }
+    CHECK_EQ_INT(bad, 0);
+}
+
+int main(void)
+{
+    test_minimal_quoting();
+    test_empty_records();
+    test_no_quoting();
+    test_limit_keeps_buffer();
+    test_many_fields();
+    test_eol();
+    test_round_trip();
+    return t_done();
+}
