@@ -1,17 +1,57 @@
-/* cli/main.c — entry point: dispatches to one command. */
-#include <stdio.h>
+/* cli/main.c — entry point: dispatches to one command.
+ *
+ *   assay check ...        cli/check.c
+ *   assay lint ...         cli/lint.c
+ *   assay --help | -h      cli/help.c
+ *   assay --version
+ *
+ * profile, merge and diff (SPEC §1) are later work: until they exist they are
+ * unknown commands like any other. */
+#include <signal.h>
 #include <string.h>
 
-#include "assay/assay.h"
+#include "cli/cli.h"
+#include "cli/msg.h"
+
+static const char *const commands[] = { "check", "lint" };
+static const char *const top_options[] = { "--help", "--version", "-h" };
+
+static int unknown_command(const char *word)
+{
+    const char *cands[] = { "check", "lint", "--help", "--version" };
+    const char *s = cli_suggest(word, cands, sizeof cands / sizeof cands[0]);
+    if (s)
+        return cli_usage_error(NULL, "unknown command '%s' (did you mean '%s'?)", word, s);
+    return cli_usage_error(NULL, "unknown command '%s'; commands are: check, lint", word);
+}
+
+static int unknown_option(const char *word)
+{
+    const char *s = cli_suggest(word, top_options, sizeof top_options / sizeof top_options[0]);
+    if (!s && word[0] == '-' && word[1] != '-')
+        s = cli_suggest(word + 1, commands, sizeof commands / sizeof commands[0]);
+    if (s)
+        return cli_usage_error(NULL, "unknown option '%s' (did you mean '%s'?)", word, s);
+    return cli_usage_error(NULL, "unknown option '%s'", word);
+}
 
 int main(int argc, char **argv)
 {
-    if (argc > 1 && strcmp(argv[1], "--version") == 0) {
-        char libs[256];
-        assay_library_versions(libs, sizeof libs);
-        printf("assay %s (%s)\n", assay_version(), libs);
-        return 0;
-    }
-    fprintf(stderr, "assay: error: no command given\nTry 'assay --help' for more information.\n");
-    return 2;
+    /* A write to a closed stdout fails with EPIPE (exit 3, silently) instead
+     * of killing the process: SPEC §2. */
+    signal(SIGPIPE, SIG_IGN);
+    if (argc < 2)
+        return cli_usage_error(NULL, "no command given; commands are: check, lint");
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0)
+        return cli_help(NULL);
+    if (strcmp(cmd, "--version") == 0)
+        return cli_version();
+    if (strcmp(cmd, "check") == 0)
+        return cli_check(argc - 1, argv + 1);
+    if (strcmp(cmd, "lint") == 0)
+        return cli_lint(argc - 1, argv + 1);
+    if (cmd[0] == '-' && cmd[1] != '\0')
+        return unknown_option(cmd);
+    return unknown_command(cmd);
 }

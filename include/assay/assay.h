@@ -132,6 +132,7 @@ typedef struct assay_check_opts {
     const char *stats;      /* NULL: none */
     assay_format format;
     assay_format output_format;
+    const char *encoding;   /* NULL: the rules' encoding, else auto */
     int no_clean;
     int annotate;
     int delimiter;          /* -1: from rules / format default */
@@ -157,6 +158,8 @@ typedef struct assay_check_result {
     uint64_t read, passed, quarantined, cleaned, skipped, unparsed;
     int thresholds_ok;      /* 1 when every policy threshold held */
     int empty_input;        /* read == 0 */
+    int broken_pipe;        /* a reader of an output pipe went away (EPIPE):
+                               end silently with exit 3 */
     const char *quarantine_path; /* where the quarantine went (borrowed) */
     assay_violation_count top[5];
     size_t ntop;

@@ -1,0 +1,24 @@
+/* cli/cli.h — the commands of the assay command line.
+ *
+ * Each command takes the arguments after its name (argv[0] is the command
+ * name) and returns the process exit code of SPEC §2. The CLI only parses
+ * arguments, calls libassay through include/assay/assay.h, prints and picks
+ * the exit code; it never touches a record. */
+#ifndef ASSAY_CLI_CLI_H
+#define ASSAY_CLI_CLI_H
+
+int cli_check(int argc, char **argv);
+int cli_lint(int argc, char **argv);
+
+/* Help texts, to stdout. cmd is NULL for the top-level help. Returns the exit
+ * code (0, or 3 when stdout cannot be written). */
+int cli_help(const char *cmd);
+/* "assay VERSION" and the library versions line. */
+int cli_version(void);
+
+/* Signal safety for temporary output files (cli/signals.c). */
+void cli_signals_install(void);
+/* An assay_tempfile_fn: remembers (added=1) or forgets (added=0) a path. */
+void cli_tempfile_track(const char *path, int added, void *ctx);
+
+#endif
