@@ -47,8 +47,12 @@ typedef struct rules_bound {
 /* An enum compiled to an open-addressing hash set of byte strings. */
 typedef struct rules_enum {
     size_t count;
-    char **values;
+    size_t cap;         /* room in values/lens (the most values it takes) */
+    char **values;      /* the keys looked up: for integer and number fields
+                           the canonical text of the number (val_integer_key,
+                           val_dec_canon), so 1.50 matches 1.5 */
     size_t *lens;
+    char **shown;       /* each value as the rules file wrote it, for messages */
     size_t nslots;      /* power of two */
     int32_t *slots;     /* index into values, -1 empty */
 } rules_enum;

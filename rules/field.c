@@ -1,0 +1,557 @@
+/* rules/field.c — field descriptors: name, type, format, clean steps and
+ * constraints (bounds kept as source text, patterns compiled with pcre2,
+ * enums hashed). Every check reports and goes on; see ctx.h. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rules/keys.h"
+#include "validators/number.h"
+
+static const rules_word severity_words[] = {
+    {"error", false}, {"warn", false}, {NULL, false}};
+
+static bool is_datelike(rules_type t)
+{
+    return t >= RT_DATE && t <= RT_DURATION;
+}
+
+static const char *type_name(rules_type t)
+{
+    return rules_type_words[t].name;
+}
+
+static size_t digits(const char *p, size_t n, size_t i)
+{
+    while (i < n && p[i] >= '0' && p[i] <= '9')
+        i++;
+    return i;
+}
+
+bool rules_is_decimal(const char *p, size_t n, bool integer_only)
+{
+    size_t i = n && (p[0] == '-' || p[0] == '+') ? 1 : 0;
+    size_t end = digits(p, n, i);
+    if (end == i)
+        return false;
+    if (integer_only)
+        return end == n;
+    i = end;
+    if (i < n && p[i] == '.') {
+        end = digits(p, n, i + 1);
+        if (end == i + 1)
+            return false;
+        i = end;
+    }
+    if (i < n && (p[i] == 'e' || p[i] == 'E')) {
+        i++;
+        if (i < n && (p[i] == '-' || p[i] == '+'))
+            i++;
+        end = digits(p, n, i);
+        if (end == i)
+            return false;
+        i = end;
+    }
+    return i == n;
+}
+
+char **rules_copy_strings(rules_ctx *c, json_t *a, size_t **lens, size_t *n)
+{
+    size_t count = json_array_size(a);
+    char **out = calloc(count ? count : 1, sizeof *out);
+    size_t *ls = lens ? calloc(count ? count : 1, sizeof *ls) : NULL;
+    if (!out || (lens && !ls)) {
+        free(out);
+        free(ls);
+        c->nomem = true;
+        return NULL;
+    }
+    for (size_t i = 0; i < count; i++) {
+        json_t *s = json_array_get(a, i);
+        out[i] = rules_strndup(c, json_string_value(s), json_string_length(s));
+        if (ls)
+            ls[i] = json_string_length(s);
+    }
+    if (lens)
+        *lens = ls;
+    *n = count;
+    return out;
+}
+
+/* The line where field k's name is written, for "first defined at". */
+static int name_line(rules_ctx *c, size_t k)
+{
+    char path[64];
+    snprintf(path, sizeof path, "$.fields[%zu].name", k);
+    const rules_pos *p = rules_posmap_find(c->pos, path, strlen(path));
+    return p ? p->val_line : 0;
+}
+
+static void field_name(rules_ctx *c, rules_field *f, json_t *fd, size_t idx)
+{
+    json_t *name = rules_get(fd, RP_FIELD, "name");
+    if (!name) {
+        if (!json_object_get(fd, "name"))
+            rules_error(c, RW_VALUE, "field has no \"name\"; every field needs one "
+                        "(the column or key it checks)");
+        return;
+    }
+    const char *s = json_string_value(name);
+    size_t n = json_string_length(name), mark = rules_push_key(c, "name");
+    char q[160];
+    rules_quote(q, sizeof q, s, n);
+    if (n == 0)
+        rules_error(c, RW_VALUE, "expected a non-empty field name");
+    for (size_t k = 0; n && k < idx; k++) {
+        const rules_field *o = &c->r->fields[k];
+        if (o->name && o->name_len == n && memcmp(o->name, s, n) == 0) {
+            rules_error(c, RW_VALUE, "duplicate field name %s (first defined at line %d)",
+                        q, name_line(c, k));
+            break;
+        }
+    }
+    f->name = rules_strndup(c, s, n);
+    f->name_len = n;
+    rules_pop(c, mark);
+}
+
+static void field_type(rules_ctx *c, rules_field *f, json_t *fd)
+{
+    json_t *t = rules_get(fd, RP_FIELD, "type");
+    if (!t)
+        return;
+    size_t mark = rules_push_key(c, "type");
+    const char *s = json_string_value(t);
+    size_t n = json_string_length(t);
+    const rules_word *w = rules_word_find(rules_type_words, s, n);
+    if (!w)
+        rules_unknown_word(c, "type", rules_type_words, s, n);
+    else {
+        f->type = (rules_type)(w - rules_type_words);
+        rules_warn_unchecked_word(c, "type", w, is_datelike(f->type) ?
+                                  "values are checked as strings for now" : NULL);
+    }
+    rules_pop(c, mark);
+}
+
+static void field_format(rules_ctx *c, rules_field *f, json_t *fd)
+{
+    json_t *v = rules_get(fd, RP_FIELD, "format");
+    if (!v)
+        return;
+    size_t mark = rules_push_key(c, "format");
+    const char *s = json_string_value(v);
+    size_t n = json_string_length(v);
+    char q[160];
+    if (f->type == RT_STRING) {
+        const rules_word *w = rules_word_find(rules_string_formats, s, n);
+        if (!w)
+            rules_unknown_word(c, "string format", rules_string_formats, s, n);
+        else
+            rules_warn_unchecked_word(c, "format", w, NULL);
+    } else if (!is_datelike(f->type) && strcmp(s, "default") != 0) {
+        rules_error(c, RW_VALUE, "format %s is not defined for %s fields; expected "
+                    "\"default\"", rules_quote(q, sizeof q, s, n), type_name(f->type));
+    }
+    f->format = rules_strndup(c, s, n);
+    rules_pop(c, mark);
+}
+
+static void field_severity(rules_ctx *c, rules_field *f, json_t *fd)
+{
+    json_t *v = rules_get(fd, RP_FIELD, "severity");
+    json_t *m = rules_get(fd, RP_FIELD, "mostly");
+    if (v) {
+        size_t mark = rules_push_key(c, "severity");
+        const char *s = json_string_value(v);
+        size_t n = json_string_length(v);
+        const rules_word *w = rules_word_find(severity_words, s, n);
+        if (!w)
+            rules_unknown_word(c, "severity", severity_words, s, n);
+        else
+            f->severity = w == severity_words ? RSEV_ERROR : RSEV_WARN;
+        rules_pop(c, mark);
+    }
+    if (m) {
+        size_t mark = rules_push_key(c, "mostly");
+        double x = json_number_value(m);
+        char got[200];
+        if (!(x > 0 && x <= 1))
+            rules_error(c, RW_VALUE, "expected a fraction above 0 and at most 1 for "
+                        "\"mostly\", got %s", rules_got(c, m, got, sizeof got));
+        else
+            f->mostly = x;
+        rules_pop(c, mark);
+    }
+}
+
+static bool clean_default(rules_ctx *c, json_t *step, rules_clean *out)
+{
+    rules_check_keys(c, RP_CLEAN_STEP, step);
+    json_t *d = rules_get(step, RP_CLEAN_STEP, "default");
+    if (!d) {
+        if (!json_object_get(step, "default"))
+            rules_error(c, RW_VALUE, "expected {\"default\": VALUE}: a clean step "
+                        "object needs \"default\"");
+        return false;
+    }
+    size_t mark = rules_push_key(c, "default");
+    const char *p = json_string_value(d);
+    size_t n = json_string_length(d);
+    if (!json_is_string(d) && !rules_value_text(c, &p, &n)) {
+        p = "";
+        n = 0;
+    }
+    out->step = RS_DEFAULT;
+    out->arg = rules_strndup(c, p, n);
+    out->arg_len = n;
+    rules_pop(c, mark);
+    return out->arg != NULL;
+}
+
+static bool clean_step(rules_ctx *c, json_t *step, rules_clean *out)
+{
+    char got[200];
+    if (json_is_object(step))
+        return clean_default(c, step, out);
+    if (!json_is_string(step)) {
+        rules_error(c, RW_VALUE, "expected a clean step name or {\"default\": VALUE}, "
+                    "got %s", rules_got(c, step, got, sizeof got));
+        return false;
+    }
+    const char *s = json_string_value(step);
+    size_t n = json_string_length(step);
+    const rules_word *w = rules_word_find(rules_step_words, s, n);
+    if (!w) {
+        rules_unknown_word(c, "clean step", rules_step_words, s, n);
+        return false;
+    }
+    rules_warn_unchecked_word(c, "clean step", w, NULL);
+    out->step = (rules_step)(w - rules_step_words);
+    return true;
+}
+
+static void field_clean(rules_ctx *c, rules_field *f, json_t *fd)
+{
+    json_t *a = rules_get(fd, RP_FIELD, "clean");
+    size_t n = a ? json_array_size(a) : 0;
+    if (n == 0)
+        return;
+    f->clean = calloc(n, sizeof *f->clean);
+    if (!f->clean) {
+        c->nomem = true;
+        return;
+    }
+    size_t mark = rules_push_key(c, "clean");
+    for (size_t i = 0; i < n; i++) {
+        size_t m = rules_push_index(c, i);
+        if (clean_step(c, json_array_get(a, i), &f->clean[f->nclean]))
+            f->nclean++;
+        rules_pop(c, m);
+    }
+    rules_pop(c, mark);
+}
+
+static void field_bool_values(rules_ctx *c, rules_field *f, json_t *fd)
+{
+    json_t *t = rules_get(fd, RP_FIELD, "trueValues");
+    json_t *v = rules_get(fd, RP_FIELD, "falseValues");
+    if (t)
+        f->true_values = rules_copy_strings(c, t, NULL, &f->ntrue);
+    if (v)
+        f->false_values = rules_copy_strings(c, v, NULL, &f->nfalse);
+}
+
+/* A numeric bound: its source text (or a string holding a number). */
+static void bound_number(rules_ctx *c, const rules_field *f, json_t *v,
+                         const char *key, rules_bound *b)
+{
+    const char *p;
+    size_t n;
+    char got[200], fallback[40];
+    if (json_is_string(v)) {
+        p = json_string_value(v);
+        n = json_string_length(v);
+        if (!rules_is_decimal(p, n, f->type == RT_INTEGER)) {
+            rules_error(c, RW_VALUE, "expected %s for \"%s\" of %s field, got %s",
+                        f->type == RT_INTEGER ? "an integer" : "a number", key,
+                        f->type == RT_INTEGER ? "an integer" : "a number",
+                        rules_got(c, v, got, sizeof got));
+            return;
+        }
+    } else if (!rules_value_text(c, &p, &n)) { /* not reached: the map has it */
+        if (json_is_integer(v))
+            snprintf(fallback, sizeof fallback, "%" PRId64, (int64_t)json_integer_value(v));
+        else
+            snprintf(fallback, sizeof fallback, "%.17g", json_real_value(v));
+        p = fallback;
+        n = strlen(fallback);
+    }
+    b->text = rules_strndup(c, p, n);
+    b->len = n;
+    b->set = b->text != NULL;
+    b->is_string = false;
+}
+
+static void field_bound(rules_ctx *c, rules_field *f, json_t *cons, const char *key,
+                        rules_bound *b)
+{
+    json_t *v = rules_get(cons, RP_CONSTRAINTS, key);
+    if (!v)
+        return;
+    size_t mark = rules_push_key(c, key);
+    rules_type t = f->type;
+    char got[200];
+    if (t == RT_BOOLEAN || t == RT_ANY || t == RT_OBJECT || t == RT_ARRAY)
+        rules_error(c, RW_KEY, "\"%s\" does not apply to %s fields; it applies to "
+                    "integer, number, date, time, datetime, year and yearmonth fields",
+                    key, type_name(t));
+    else if (t == RT_INTEGER || t == RT_NUMBER || (t == RT_YEAR && json_is_number(v)))
+        bound_number(c, f, v, key, b);
+    else if (json_is_number(v) && t == RT_STRING)
+        rules_error(c, RW_VALUE, "\"%s\" is a number, but field \"%s\" has type string; "
+                    "a string field's bounds are strings (for a length limit use "
+                    "\"%sLength\")", key, f->name ? f->name : "", key[1] == 'i' ?
+                    "min" : "max");
+    else if (json_is_number(v))
+        rules_error(c, RW_VALUE, "expected a string for \"%s\" of a %s field (e.g. "
+                    "\"2000-01-01\" or \"today\"), got %s", key, type_name(t),
+                    rules_got(c, v, got, sizeof got));
+    else {
+        b->text = rules_strndup(c, json_string_value(v), json_string_length(v));
+        b->len = json_string_length(v);
+        b->set = b->text != NULL;
+        b->is_string = true;
+    }
+    rules_pop(c, mark);
+}
+
+static void field_lengths(rules_ctx *c, rules_field *f, json_t *cons)
+{
+    json_t *lo = rules_get(cons, RP_CONSTRAINTS, "minLength");
+    json_t *hi = rules_get(cons, RP_CONSTRAINTS, "maxLength");
+    if (lo)
+        f->min_length = (int64_t)json_integer_value(lo);
+    if (hi)
+        f->max_length = (int64_t)json_integer_value(hi);
+    if (lo && hi && f->min_length > f->max_length) {
+        size_t mark = rules_push_key(c, "maxLength");
+        rules_error(c, RW_VALUE, "maxLength %" PRId64 " is less than minLength %" PRId64
+                    "; no value could pass", f->max_length, f->min_length);
+        rules_pop(c, mark);
+    }
+}
+
+static void field_pattern(rules_ctx *c, rules_field *f, json_t *cons)
+{
+    json_t *v = rules_get(cons, RP_CONSTRAINTS, "pattern");
+    if (!v)
+        return;
+    size_t mark = rules_push_key(c, "pattern");
+    const char *s = json_string_value(v);
+    size_t n = json_string_length(v);
+    int err = 0;
+    PCRE2_SIZE off = 0;
+    /* Anchored at both ends: the whole cleaned value must match (SPEC §4a).
+     * MATCH_INVALID_UTF: a value with broken bytes fails, never crashes. */
+    uint32_t opts = PCRE2_UTF | PCRE2_MATCH_INVALID_UTF | PCRE2_ANCHORED |
+                    PCRE2_ENDANCHORED;
+    f->pattern_src = rules_strndup(c, s, n);
+    f->pattern = pcre2_compile((PCRE2_SPTR)s, n, opts, &err, &off, NULL);
+    if (!f->pattern) {
+        PCRE2_UCHAR msg[256];
+        if (pcre2_get_error_message(err, msg, sizeof msg) < 0)
+            snprintf((char *)msg, sizeof msg, "error %d", err);
+        rules_error(c, RW_VALUE, "pattern does not compile: %s at offset %zu",
+                    (const char *)msg, (size_t)off);
+    } else {
+        int jit = pcre2_jit_compile(f->pattern, PCRE2_JIT_COMPLETE);
+        f->pattern_jit = jit == 0;
+        if (jit) {
+            PCRE2_UCHAR msg[256];
+            if (pcre2_get_error_message(jit, msg, sizeof msg) < 0)
+                snprintf((char *)msg, sizeof msg, "error %d", jit);
+            rules_warn(c, RW_VALUE, "pattern runs without JIT (%s); matching is "
+                       "slower", (const char *)msg);
+        }
+    }
+    rules_pop(c, mark);
+}
+
+static const char *enum_expected(rules_type t)
+{
+    switch (t) {
+    case RT_INTEGER: return "an integer";
+    case RT_NUMBER: return "a number";
+    case RT_BOOLEAN: return "true, false or a string";
+    case RT_YEAR:
+    case RT_ANY: return "a string or a number";
+    default: return "a string";
+    }
+}
+
+/* The text an enum item stands for; false (reported) when it does not fit. */
+static bool enum_text(rules_ctx *c, const rules_field *f, json_t *v, const char **p,
+                      size_t *n)
+{
+    rules_type t = f->type;
+    bool numeric = t == RT_INTEGER || t == RT_NUMBER;
+    bool ok = false;
+    if (json_is_string(v)) {
+        *p = json_string_value(v);
+        *n = json_string_length(v);
+        ok = !numeric || rules_is_decimal(*p, *n, t == RT_INTEGER);
+    } else if (json_is_integer(v) || (json_is_real(v) && t != RT_INTEGER)) {
+        ok = (numeric || t == RT_YEAR || t == RT_ANY) && rules_value_text(c, p, n);
+    } else if (json_is_boolean(v) && (t == RT_BOOLEAN || t == RT_ANY)) {
+        *p = json_is_true(v) ? "true" : "false";
+        *n = strlen(*p);
+        ok = true;
+    }
+    if (!ok) {
+        char got[200];
+        rules_error(c, RW_VALUE, "expected %s in the enum of %s field \"%s\", got %s",
+                    enum_expected(t), type_name(t), f->name ? f->name : "",
+                    rules_got(c, v, got, sizeof got));
+    }
+    return ok;
+}
+
+/* Integer and number enums are keyed by the canonical text of the number, so
+ * that values compare as typed values (SPEC §4a): 012 is 12, 1.50 is 1.5. */
+static int enum_add_typed(rules_field *f, const char *p, size_t n)
+{
+    char key[VAL_INT64_BUF];
+    int64_t iv;
+    val_dec d;
+    if (f->type == RT_INTEGER && val_integer_parse(p, n, &iv))
+        return rules_enum_add_as(f->enumset, key, val_integer_key(iv, key), p, n);
+    if (f->type == RT_NUMBER && val_number_parse(p, n, &d)) {
+        size_t cap = VAL_CANON_CAP(n);
+        char *canon = malloc(cap);
+        if (!canon)
+            return -1;
+        size_t len = val_dec_canon(&d, canon, cap);
+        int added = rules_enum_add_as(f->enumset, canon, len, p, n);
+        free(canon);
+        return added;
+    }
+    return rules_enum_add(f->enumset, p, n);
+}
+
+static void field_enum(rules_ctx *c, rules_field *f, json_t *cons)
+{
+    json_t *a = rules_get(cons, RP_CONSTRAINTS, "enum");
+    if (!a)
+        return;
+    size_t n = json_array_size(a), mark = rules_push_key(c, "enum");
+    if (n == 0) {
+        rules_error(c, RW_VALUE, "expected a non-empty array for \"enum\", got an "
+                    "empty array");
+    } else if (!(f->enumset = rules_enum_new(n))) {
+        c->nomem = true;
+    } else {
+        for (size_t i = 0; i < n; i++) {
+            size_t m = rules_push_index(c, i);
+            const char *p;
+            size_t len;
+            char q[160];
+            if (enum_text(c, f, json_array_get(a, i), &p, &len)) {
+                int added = enum_add_typed(f, p, len);
+                if (added < 0)
+                    c->nomem = true;
+                else if (added == 0)
+                    rules_warn(c, RW_VALUE, "enum value %s is listed more than once",
+                               rules_quote(q, sizeof q, p, len));
+            }
+            rules_pop(c, m);
+        }
+    }
+    rules_pop(c, mark);
+}
+
+static void field_constraints(rules_ctx *c, rules_field *f, json_t *fd)
+{
+    json_t *cons = rules_get(fd, RP_FIELD, "constraints");
+    if (!cons)
+        return;
+    size_t mark = rules_push_key(c, "constraints");
+    rules_check_keys(c, RP_CONSTRAINTS, cons);
+    json_t *v;
+    if ((v = rules_get(cons, RP_CONSTRAINTS, "required")))
+        f->required = json_is_true(v);
+    if ((v = rules_get(cons, RP_CONSTRAINTS, "unique")))
+        f->unique = json_is_true(v);
+    field_lengths(c, f, cons);
+    field_bound(c, f, cons, "minimum", &f->minimum);
+    field_bound(c, f, cons, "maximum", &f->maximum);
+    field_pattern(c, f, cons);
+    field_enum(c, f, cons);
+    rules_pop(c, mark);
+}
+
+static void field_parse(rules_ctx *c, rules_field *f, json_t *fd, size_t idx)
+{
+    f->type = RT_STRING;
+    f->severity = RSEV_ERROR;
+    f->min_length = f->max_length = -1;
+    if (!json_is_object(fd)) {
+        char got[200];
+        rules_error(c, RW_VALUE, "expected a field descriptor (an object with a "
+                    "\"name\"), got %s", rules_got(c, fd, got, sizeof got));
+        return;
+    }
+    rules_check_keys(c, RP_FIELD, fd);
+    field_name(c, f, fd, idx);
+    field_type(c, f, fd);
+    field_format(c, f, fd);
+    field_severity(c, f, fd);
+    field_clean(c, f, fd);
+    field_bool_values(c, f, fd);
+    field_constraints(c, f, fd);
+}
+
+void rules_parse_fields(rules_ctx *c, json_t *fields)
+{
+    size_t n = json_array_size(fields);
+    if (n == 0) {
+        rules_error(c, RW_VALUE, "expected a non-empty array of field descriptors for "
+                    "\"fields\", got an empty array");
+        return;
+    }
+    c->r->fields = calloc(n, sizeof *c->r->fields);
+    if (!c->r->fields) {
+        c->nomem = true;
+        return;
+    }
+    c->r->nfields = n;
+    for (size_t i = 0; i < n; i++) {
+        size_t mark = rules_push_index(c, i);
+        field_parse(c, &c->r->fields[i], json_array_get(fields, i), i);
+        rules_pop(c, mark);
+    }
+}
+
+static void free_list(char **v, size_t n)
+{
+    for (size_t i = 0; v && i < n; i++)
+        free(v[i]);
+    free(v);
+}
+
+void rules_field_free(rules_field *f)
+{
+    free(f->name);
+    free(f->format);
+    for (size_t i = 0; i < f->nclean; i++)
+        free(f->clean[i].arg);
+    free(f->clean);
+    free(f->minimum.text);
+    free(f->maximum.text);
+    free(f->pattern_src);
+    pcre2_code_free(f->pattern);
+    rules_enum_free(f->enumset);
+    free_list(f->true_values, f->ntrue);
+    free_list(f->false_values, f->nfalse);
+}
