@@ -43,17 +43,24 @@ typedef struct io_record {
     io_rec_kind kind;
     const char *raw;   /* exact input bytes, terminator included */
     size_t raw_len;
-    bool raw_more;     /* TOO_LARGE only: more bytes of this same record follow,
-                          each as a further IO_REC_TOO_LARGE with continued=1 */
+    bool raw_more;     /* TOO_LARGE (or MALFORMED, for one physical line over
+                          max_record_bytes): more bytes of this same record
+                          follow, each as a further record of the same kind
+                          with continued=1 */
     bool continued;    /* this piece continues the previous record */
-    uint64_t line;     /* 1-based physical line where the record starts */
-    uint64_t lines;    /* physical lines the record spans (>= 1) */
+    uint64_t line;     /* 1-based physical line where the record starts (the
+                          same on every piece of a record) */
+    uint64_t lines;    /* physical lines the record spans (>= 1); on a piece
+                          with raw_more, the lines touched so far */
     size_t nfields;    /* OK and BLANK: number of fields */
     const io_slice *fields;
     bool quoted;       /* split by libcsv (the record holds a quote char) */
     bool bad_utf8;     /* raw holds bytes that are not valid UTF-8 */
     size_t bad_utf8_at;/* offset in raw of the first invalid byte */
     const char *detail;/* MALFORMED / TOO_LARGE: what went wrong, for humans */
+    bool is_header;    /* with opts.header: this is (a piece of) the first
+                          record, whatever its kind */
+    uint64_t offset;   /* byte offset of raw[0] in the input */
 } io_record;
 
 /* A byte source: returns bytes read (> 0), 0 at end of input, -1 on error
@@ -65,11 +72,13 @@ typedef struct io_csv_opts {
     int quote;               /* '"' ; -1 for no quoting at all */
     bool header;             /* the first record is a header (BOM stripped
                                 from its first label) */
-    size_t max_record_bytes; /* 0: 16 MiB */
-    size_t max_field_bytes;  /* 0: 4 MiB */
+    size_t max_record_bytes; /* 0: 16 MiB; counts a record's bytes before its
+                                terminator */
+    size_t max_field_bytes;  /* 0: 4 MiB; counts a field's value */
     size_t block_size;       /* bytes asked of the source per read; 0: 1 MiB */
 } io_csv_opts;
 
+/* The CSV defaults: ',', '"', header true, default limits and block size. */
 void io_csv_opts_init(io_csv_opts *o);
 
 typedef struct io_csv_reader io_csv_reader;
