@@ -1,0 +1,162 @@
+/* engine/engine.h — the check engine's internal state.
+ *
+ * Data flows one way: io reads a record -> the engine cleans and checks each
+ * value through the validators (using the compiled plan) -> the record is routed
+ * to the output or, byte-exact, to the quarantine; violations and changes go to
+ * their NDJSON files and to the statistics. */
+#ifndef ASSAY_ENGINE_ENGINE_H
+#define ASSAY_ENGINE_ENGINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "assay/assay.h"
+#include "core/buf.h"
+#include "engine/unique.h"
+#include "io/csv_reader.h"
+#include "io/outfile.h"
+#include "rules/rules.h"
+#include "validators/bounds.h"
+
+/* Every rule a violation can name. Field rules first, then structural ones. */
+typedef enum eng_rule {
+    ER_REQUIRED = 0, ER_TYPE, ER_PATTERN, ER_ENUM, ER_MINIMUM, ER_MAXIMUM,
+    ER_MINLENGTH, ER_MAXLENGTH, ER_UNIQUE, ER_PRIMARYKEY,
+    ER_BLANK_ROW, ER_EXTRA_CELL, ER_MISSING_CELL, ER_MALFORMED, ER_ENCODING,
+    ER_CONTROL_CHARS, ER_RECORD_TOO_LARGE, ER_HEADER, ER_EXTRA_FIELD,
+    ER_UNWRITABLE, ER_COUNT
+} eng_rule;
+#define ER_FIELD_RULES (ER_PRIMARYKEY + 1)
+
+const char *eng_rule_name(eng_rule r);
+
+typedef struct eng_violation {
+    int field;               /* plan field index; -1: record level */
+    const char *label;       /* field label when field < 0 (extra_field...) */
+    size_t label_len;
+    eng_rule rule;
+    rules_severity sev;
+    bool has_value;
+    const char *value;
+    size_t value_len;
+    size_t msg_off, msg_len; /* into eng_rec.msgs */
+} eng_violation;
+
+/* One value of the record being checked. */
+typedef struct eng_value {
+    const char *p;    /* the value after cleaning */
+    size_t n;
+    const char *raw;  /* as read */
+    size_t raw_n;
+    bool present;     /* the column exists in this input */
+    bool missing;     /* absent or a missingValues token */
+    bool type_ok;     /* present, not missing, and of the field's type */
+    bool changed;     /* cleaning changed it */
+    int64_t ival;     /* RT_INTEGER */
+    val_dec dec;      /* RT_NUMBER: a view of p */
+    core_buf clean;   /* storage for the cleaned text */
+    core_buf key;     /* canonical typed text for uniqueness */
+} eng_value;
+
+/* Per-field statistics. */
+typedef struct eng_field_stats {
+    uint64_t missing, invalid, cleaned;
+    uint64_t violations[ER_FIELD_RULES];
+} eng_field_stats;
+
+typedef struct eng_stats {
+    uint64_t read, passed, quarantined, cleaned, skipped, unparsed;
+    uint64_t bytes;
+    uint64_t invalid_sequences;
+    uint64_t structural[ER_COUNT]; /* record-level rule counts */
+    eng_field_stats *fields;       /* one per plan field */
+} eng_stats;
+
+/* How one input's columns map to the plan. */
+typedef struct eng_input {
+    const char *name;        /* as given; "-" for stdin */
+    int fd;
+    io_csv_reader *reader;
+    const io_slice *labels;  /* header labels (borrowed from the reader) */
+    size_t ncols;            /* header (or first record) width */
+    ptrdiff_t *col_of_field; /* plan field -> column, -1 absent */
+    bool *col_named;         /* column -> named by some field */
+    bool header_bad;         /* every record fails rule header */
+    bool header_unparsed;    /* ... because the header line itself is damaged:
+                                no column map, so no value or width checks */
+    bool same_layout;        /* columns identical to the first input's */
+    size_t *out_col;         /* first-input column -> this input's column */
+} eng_input;
+
+typedef struct eng_run {
+    const struct assay_rules *rules;
+    const assay_check_opts *opts;
+    char delimiter;
+    int quote;
+    bool header;
+    size_t max_record_bytes, max_field_bytes;
+    eng_input *inputs;
+    size_t ninputs;
+    io_out *out, *quar, *errs, *chg, *stats_out;
+    bool out_open, quar_open; /* the last record written lacks its line end */
+    char eol[2];             /* the first header's line end ("\n" if none) */
+    size_t eol_len;
+    char *quarantine_path;
+    char **first_labels;     /* the first input's column labels */
+    size_t *first_label_lens;
+    size_t nfirst;
+    eng_keyset **field_keys; /* per field with unique; NULL otherwise */
+    eng_keyset *pk_keys;     /* composite primaryKey; NULL otherwise */
+    char *pk_label;          /* "a,b": the composite key's field names */
+    uint64_t unique_limit;   /* --max-unique-keys */
+    val_bounds *bounds;      /* per field, compiled once per run */
+    char **hdr_extra, **hdr_missing; /* stats.header lists */
+    size_t nhdr_extra, nhdr_missing;
+    uint64_t *errs_written;  /* per (field+1, rule): lines written to -e */
+    eng_stats st;
+    /* per-record scratch */
+    eng_value *vals;
+    eng_violation *viol;
+    size_t nviol, capviol;
+    core_buf msgs, line, pkkey, annot, jbuf;
+    io_slice *outfields;
+    size_t capout;
+    pcre2_match_data *md;
+    uint64_t record_no;
+    const char *input_label; /* set when several inputs */
+    double t0;
+    assay_error *err;
+} eng_run;
+
+typedef struct eng_threshold {
+    const char *name;
+    double limit, actual;
+    bool ok;
+} eng_threshold;
+
+/* engine/check.c */
+void eng_thresholds(const eng_run *run, eng_threshold *t, size_t *n);
+
+/* engine/route.c */
+assay_status eng_process_input(eng_run *run, eng_input *in, size_t index);
+assay_status eng_pk_setup(eng_run *run);
+void eng_header_free(eng_run *run);
+
+/* engine/record.c */
+assay_status eng_check_values(eng_run *run, const io_record *rec, const eng_input *in,
+                              uint64_t line);
+assay_status eng_add_violation(eng_run *run, int field, eng_rule rule,
+                               rules_severity sev, const char *value, size_t n,
+                               bool has_value, const char *fmt, ...)
+    __attribute__((format(printf, 8, 9)));
+
+/* engine/report.c */
+assay_status eng_write_violations(eng_run *run, uint64_t record, uint64_t line);
+assay_status eng_write_change(eng_run *run, uint64_t record, uint64_t line, int field,
+                              const char *step, const char *before, size_t bn,
+                              const char *after, size_t an);
+assay_status eng_write_stats(eng_run *run, double seconds);
+void eng_fill_top(const eng_run *run, assay_check_result *res);
+
+#endif

@@ -1,0 +1,271 @@
+/* engine/report.c — the machine outputs: errors NDJSON (-e), changes NDJSON
+ * (-c), statistics JSON (-s), and the top violations for the summary. */
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/engine.h"
+
+#define ERRORS_VERSION 1
+#define STATS_VERSION 1
+#define VALUE_MAX 256 /* bytes of a value written to the errors file */
+
+static assay_status put_head(core_buf *b, const eng_run *run, uint64_t record,
+                             uint64_t line)
+{
+    core_buf_printf(b, "{\"record\":%llu,\"line\":%llu", (unsigned long long)record,
+                    (unsigned long long)line);
+    if (run->input_label) {
+        core_buf_puts(b, ",\"input\":");
+        core_buf_json_str(b, run->input_label, strlen(run->input_label));
+    }
+    return ASSAY_OK;
+}
+
+static bool over_cap(eng_run *run, const eng_violation *v)
+{
+    uint64_t cap = run->opts->max_errors_per_rule;
+    if (!cap)
+        return false;
+    uint64_t *n = &run->errs_written[(size_t)(v->field + 1) * ER_COUNT + v->rule];
+    if (*n >= cap)
+        return true;
+    (*n)++;
+    return false;
+}
+
+static void put_violation(core_buf *b, const eng_run *run, const eng_violation *v)
+{
+    core_buf_puts(b, ",\"field\":");
+    if (v->field >= 0) {
+        const rules_field *f = &run->rules->fields[v->field];
+        core_buf_json_str(b, f->name, f->name_len);
+    } else if (v->label)
+        core_buf_json_str(b, v->label, v->label_len);
+    else
+        core_buf_puts(b, "null");
+    core_buf_puts(b, ",\"rule\":");
+    const char *rule = eng_rule_name(v->rule);
+    core_buf_json_str(b, rule, strlen(rule));
+    core_buf_puts(b, ",\"value\":");
+    if (!v->has_value)
+        core_buf_puts(b, "null");
+    else {
+        size_t n = v->value_len > VALUE_MAX ? VALUE_MAX : v->value_len;
+        /* Do not cut a UTF-8 sequence in half. */
+        while (n < v->value_len && n > 0 && ((unsigned char)v->value[n] & 0xC0) == 0x80)
+            n--;
+        core_buf_json_str(b, v->value, n);
+        if (n < v->value_len)
+            core_buf_puts(b, ",\"truncated\":true");
+    }
+    core_buf_printf(b, ",\"severity\":\"%s\",\"message\":",
+                    v->sev == RSEV_WARN ? "warn" : "error");
+    core_buf_json_str(b, run->msgs.data + v->msg_off, v->msg_len);
+    core_buf_printf(b, ",\"errors_version\":%d}\n", ERRORS_VERSION);
+}
+
+assay_status eng_write_violations(eng_run *run, uint64_t record, uint64_t line)
+{
+    if (!run->errs || !run->nviol)
+        return ASSAY_OK;
+    core_buf *b = &run->jbuf;
+    core_buf_clear(b);
+    for (size_t k = 0; k < run->nviol; k++) {
+        const eng_violation *v = &run->viol[k];
+        if (over_cap(run, v))
+            continue;
+        put_head(b, run, record, line);
+        put_violation(b, run, v);
+    }
+    if (core_buf_nul(b))
+        return ASSAY_E_NOMEM;
+    return io_out_write(run->errs, b->data, b->len);
+}
+
+assay_status eng_write_change(eng_run *run, uint64_t record, uint64_t line, int field,
+                              const char *step, const char *before, size_t bn,
+                              const char *after, size_t an)
+{
+    core_buf *b = &run->jbuf;
+    core_buf_clear(b);
+    put_head(b, run, record, line);
+    const rules_field *f = &run->rules->fields[field];
+    core_buf_puts(b, ",\"field\":");
+    core_buf_json_str(b, f->name, f->name_len);
+    core_buf_puts(b, ",\"step\":");
+    core_buf_json_str(b, step, strlen(step));
+    core_buf_puts(b, ",\"before\":");
+    core_buf_json_str(b, before, bn);
+    core_buf_puts(b, ",\"after\":");
+    core_buf_json_str(b, after, an);
+    core_buf_puts(b, "}\n");
+    if (core_buf_nul(b))
+        return ASSAY_E_NOMEM;
+    return io_out_write(run->chg, b->data, b->len);
+}
+
+/* ---- statistics -------------------------------------------------------- */
+
+static int set_u(json_t *o, const char *k, uint64_t v)
+{
+    return json_object_set_new(o, k, json_integer((json_int_t)v));
+}
+
+static json_t *records_json(const eng_stats *s)
+{
+    json_t *o = json_object();
+    set_u(o, "read", s->read);
+    set_u(o, "passed", s->passed);
+    set_u(o, "quarantined", s->quarantined);
+    set_u(o, "cleaned", s->cleaned);
+    set_u(o, "skipped", s->skipped);
+    set_u(o, "unparsed", s->unparsed);
+    return o;
+}
+
+static json_t *names_json(char **names, size_t n)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(a, json_string(names[i]));
+    return a;
+}
+
+/* The rules a field declares, so a zero shows that the check ran. */
+static bool field_has_rule(const eng_run *run, size_t i, eng_rule r)
+{
+    const rules_field *f = &run->rules->fields[i];
+    switch (r) {
+    case ER_REQUIRED: return f->required;
+    case ER_TYPE: return f->type == RT_INTEGER || f->type == RT_NUMBER || f->type == RT_BOOLEAN;
+    case ER_PATTERN: return f->pattern != NULL;
+    case ER_ENUM: return f->enumset != NULL;
+    case ER_MINIMUM: return run->bounds[i].has_min;
+    case ER_MAXIMUM: return run->bounds[i].has_max;
+    case ER_MINLENGTH: return f->min_length >= 0;
+    case ER_MAXLENGTH: return f->max_length >= 0;
+    case ER_UNIQUE: return f->unique;
+    case ER_PRIMARYKEY: return run->field_keys[i] && !f->unique;
+    default: return false;
+    }
+}
+
+static json_t *fields_json(const eng_run *run)
+{
+    json_t *o = json_object();
+    for (size_t i = 0; i < run->rules->nfields; i++) {
+        const eng_field_stats *fs = &run->st.fields[i];
+        json_t *f = json_object(), *v = json_object();
+        set_u(f, "missing", fs->missing);
+        set_u(f, "invalid", fs->invalid);
+        set_u(f, "cleaned", fs->cleaned);
+        for (int r = 0; r < ER_FIELD_RULES; r++)
+            if (fs->violations[r] || field_has_rule(run, i, (eng_rule)r))
+                set_u(v, eng_rule_name((eng_rule)r), fs->violations[r]);
+        json_object_set_new(f, "violations", v);
+        json_object_set_new(o, run->rules->fields[i].name, f);
+    }
+    return o;
+}
+
+static json_t *structure_json(const eng_run *run)
+{
+    json_t *o = json_object();
+    for (int r = ER_FIELD_RULES; r < ER_COUNT; r++)
+        if (run->st.structural[r])
+            set_u(o, eng_rule_name((eng_rule)r), run->st.structural[r]);
+    if (run->pk_keys)
+        set_u(o, "primaryKey", run->st.structural[ER_PRIMARYKEY]);
+    return o;
+}
+
+static json_t *thresholds_json(const eng_run *run)
+{
+    eng_threshold t[4];
+    size_t n;
+    eng_thresholds(run, t, &n);
+    json_t *a = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(a, json_pack("{s:s, s:f, s:f, s:b}", "name", t[i].name,
+                                           "limit", t[i].limit, "actual", t[i].actual,
+                                           "ok", t[i].ok));
+    return a;
+}
+
+static json_t *stats_json(const eng_run *run, double secs)
+{
+    json_t *o = json_object(), *in = json_array();
+    json_object_set_new(o, "stats_version", json_integer(STATS_VERSION));
+    json_object_set_new(o, "assay_version", json_string(ASSAY_VERSION));
+    for (size_t k = 0; k < run->ninputs; k++)
+        json_array_append_new(in, json_string(run->inputs[k].name));
+    json_object_set_new(o, "inputs", in);
+    json_object_set_new(o, "records", records_json(&run->st));
+    json_object_set_new(o, "header", json_pack("{s:o, s:o}", "extra",
+                        names_json(run->hdr_extra, run->nhdr_extra), "missing",
+                        names_json(run->hdr_missing, run->nhdr_missing)));
+    json_object_set_new(o, "fields", fields_json(run));
+    json_object_set_new(o, "record_violations", structure_json(run));
+    json_object_set_new(o, "rules", json_object());
+    json_object_set_new(o, "encoding", json_pack("{s:s, s:I}", "detected", "UTF-8",
+                        "invalid_sequences", (json_int_t)run->st.invalid_sequences));
+    json_object_set_new(o, "thresholds", thresholds_json(run));
+    double rps = secs > 0 ? (double)run->st.read / secs : 0;
+    double bps = secs > 0 ? (double)run->st.bytes / secs : 0;
+    json_object_set_new(o, "timing", json_pack("{s:f, s:I, s:I}", "seconds", secs,
+                        "records_per_second", (json_int_t)rps, "bytes_per_second",
+                        (json_int_t)bps));
+    return o;
+}
+
+assay_status eng_write_stats(eng_run *run, double secs)
+{
+    json_t *o = stats_json(run, secs);
+    if (!o)
+        return ASSAY_E_NOMEM;
+    char *text = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12));
+    json_decref(o);
+    if (!text)
+        return ASSAY_E_NOMEM;
+    assay_status st = io_out_write(run->stats_out, text, strlen(text));
+    if (!st)
+        st = io_out_write(run->stats_out, "\n", 1);
+    free(text);
+    return st;
+}
+
+/* ---- summary ----------------------------------------------------------- */
+
+static void consider(assay_check_result *res, const char *field, const char *rule,
+                     uint64_t count)
+{
+    if (!count)
+        return;
+    size_t cap = sizeof res->top / sizeof *res->top;
+    size_t pos = res->ntop;
+    while (pos > 0 && res->top[pos - 1].count < count)
+        pos--;
+    if (pos >= cap)
+        return;
+    size_t end = res->ntop < cap ? res->ntop : cap - 1;
+    memmove(&res->top[pos + 1], &res->top[pos], (end - pos) * sizeof *res->top);
+    res->top[pos] = (assay_violation_count){field, rule, count};
+    if (res->ntop < cap)
+        res->ntop++;
+}
+
+void eng_fill_top(const eng_run *run, assay_check_result *res)
+{
+    res->ntop = 0;
+    if (!run->st.fields)
+        return;
+    for (size_t i = 0; i < run->rules->nfields; i++)
+        for (int r = 0; r < ER_FIELD_RULES; r++)
+            consider(res, run->rules->fields[i].name, eng_rule_name((eng_rule)r),
+                     run->st.fields[i].violations[r]);
+    for (int r = ER_FIELD_RULES; r < ER_COUNT; r++)
+        consider(res, "", eng_rule_name((eng_rule)r), run->st.structural[r]);
+    if (run->pk_keys)
+        consider(res, run->pk_label, "primaryKey", run->st.structural[ER_PRIMARYKEY]);
+}

@@ -1,0 +1,539 @@
+/* engine/route.c — reads one input, maps its header to the plan and routes
+ * every record to the output or, byte-exact, to the quarantine. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/engine.h"
+#include "io/csv_writer.h"
+
+static const char BOM[] = "\xEF\xBB\xBF";
+
+/* Writes a record (starts) or more bytes of it to o. The last record of an
+ * input may lack a line end; the next record written after it (from the next
+ * input) gets one first, so records of several inputs never run together. */
+static assay_status put_rec(eng_run *run, io_out *o, bool *open, bool starts,
+                            const char *p, size_t n)
+{
+    assay_status st = ASSAY_OK;
+    if (starts && *open) {
+        st = io_out_write(o, run->eol, run->eol_len);
+        *open = false;
+    }
+    if (!st && n) {
+        st = io_out_write(o, p, n);
+        *open = p[n - 1] != '\n' && p[n - 1] != '\r';
+    }
+    return st;
+}
+
+static bool label_eq(const eng_run *run, const char *a, size_t an, const char *b,
+                     size_t bn)
+{
+    if (an != bn)
+        return false;
+    if (run->rules->dialect.case_sensitive_header)
+        return memcmp(a, b, an) == 0;
+    for (size_t i = 0; i < an; i++) {
+        unsigned char x = (unsigned char)a[i], y = (unsigned char)b[i];
+        if (x >= 'A' && x <= 'Z')
+            x = (unsigned char)(x + 32);
+        if (y >= 'A' && y <= 'Z')
+            y = (unsigned char)(y + 32);
+        if (x != y)
+            return false;
+    }
+    return true;
+}
+
+static assay_status add_name(char ***list, size_t *n, const char *p, size_t len)
+{
+    for (size_t i = 0; i < *n; i++)
+        if (strlen((*list)[i]) == len && memcmp((*list)[i], p, len) == 0)
+            return ASSAY_OK;
+    char **nl = realloc(*list, (*n + 1) * sizeof *nl);
+    if (!nl)
+        return ASSAY_E_NOMEM;
+    *list = nl;
+    nl[*n] = strndup(p, len);
+    if (!nl[*n])
+        return ASSAY_E_NOMEM;
+    (*n)++;
+    return ASSAY_OK;
+}
+
+void eng_header_free(eng_run *run)
+{
+    for (size_t i = 0; i < run->nhdr_extra; i++)
+        free(run->hdr_extra[i]);
+    for (size_t i = 0; i < run->nhdr_missing; i++)
+        free(run->hdr_missing[i]);
+    for (size_t i = 0; i < run->nfirst; i++)
+        free(run->first_labels[i]);
+    free(run->hdr_extra);
+    free(run->hdr_missing);
+    free(run->first_labels);
+    free(run->first_label_lens);
+}
+
+assay_status eng_pk_setup(eng_run *run)
+{
+    const struct assay_rules *r = run->rules;
+    size_t len = 1;
+    for (size_t k = 0; k < r->npk; k++)
+        len += r->fields[r->primary_key[k]].name_len + 1;
+    run->pk_label = malloc(len);
+    run->pk_keys = eng_keyset_new(run->unique_limit);
+    if (!run->pk_label || !run->pk_keys)
+        return ASSAY_E_NOMEM;
+    run->pk_label[0] = '\0';
+    for (size_t k = 0; k < r->npk; k++) {
+        if (k)
+            strcat(run->pk_label, ",");
+        strcat(run->pk_label, r->fields[r->primary_key[k]].name);
+    }
+    return ASSAY_OK;
+}
+
+/* A header problem: reported once with record 0, line 1. */
+static assay_status header_problem(eng_run *run, eng_input *in, const char *label,
+                                   size_t n, const char *msg)
+{
+    in->header_bad = true;
+    run->nviol = 0;
+    run->msgs.len = 0;
+    assay_status st = eng_add_violation(run, -1, ER_HEADER, RSEV_ERROR, NULL, 0, false,
+                                        "%s", msg);
+    if (st)
+        return st;
+    run->viol[0].label = label;
+    run->viol[0].label_len = n;
+    return eng_write_violations(run, 0, 1);
+}
+
+static assay_status find_columns(eng_run *run, eng_input *in, const io_slice *lab,
+                                 size_t n)
+{
+    const struct assay_rules *r = run->rules;
+    assay_status st = ASSAY_OK;
+    for (size_t i = 0; i < r->nfields && !st; i++) {
+        const rules_field *f = &r->fields[i];
+        in->col_of_field[i] = -1;
+        size_t hits = 0;
+        for (size_t c = 0; c < n; c++) {
+            if (!label_eq(run, lab[c].p, lab[c].n, f->name, f->name_len))
+                continue;
+            if (!hits++)
+                in->col_of_field[i] = (ptrdiff_t)c;
+            in->col_named[c] = true;
+        }
+        if (hits > 1) {
+            char msg[300];
+            snprintf(msg, sizeof msg, "the header names column \"%s\" %zu times", f->name,
+                     hits);
+            st = header_problem(run, in, f->name, f->name_len, msg);
+        } else if (!hits)
+            st = add_name(&run->hdr_missing, &run->nhdr_missing, f->name, f->name_len);
+    }
+    return st;
+}
+
+/* Columns no field names: counted in header.extra; a blank label is a header
+ * problem when some field found no column (the blank one may be it). */
+static assay_status extra_columns(eng_run *run, eng_input *in, const io_slice *lab,
+                                  size_t n)
+{
+    bool field_missing = false;
+    for (size_t i = 0; i < run->rules->nfields; i++)
+        field_missing |= in->col_of_field[i] < 0;
+    assay_status st = ASSAY_OK;
+    for (size_t c = 0; c < n && !st; c++) {
+        if (in->col_named[c])
+            continue;
+        if (lab[c].n == 0 && field_missing) {
+            char msg[160];
+            snprintf(msg, sizeof msg,
+                     "column %zu has a blank label and a field has no column", c + 1);
+            st = header_problem(run, in, "", 0, msg);
+        }
+        if (!st)
+            st = add_name(&run->hdr_extra, &run->nhdr_extra, lab[c].p, lab[c].n);
+    }
+    return st;
+}
+
+/* The column of lab holding the first input's column c: the same label, and
+ * for a label the first input repeats, the same occurrence of it. */
+static size_t match_label(const eng_run *run, size_t c, const io_slice *lab, size_t n)
+{
+    const char *want = run->first_labels[c];
+    size_t wn = run->first_label_lens[c], nth = 0;
+    for (size_t k = 0; k < c; k++)
+        nth += label_eq(run, run->first_labels[k], run->first_label_lens[k], want, wn);
+    for (size_t k = 0; k < n; k++)
+        if (label_eq(run, lab[k].p, lab[k].n, want, wn) && nth-- == 0)
+            return k;
+    return (size_t)-1;
+}
+
+/* Maps the first input's layout to later inputs' columns. */
+static assay_status layout(eng_run *run, eng_input *in, const io_slice *lab, size_t n,
+                           size_t index)
+{
+    if (index == 0) {
+        run->first_labels = calloc(n ? n : 1, sizeof *run->first_labels);
+        run->first_label_lens = calloc(n ? n : 1, sizeof *run->first_label_lens);
+        if (!run->first_labels || !run->first_label_lens)
+            return ASSAY_E_NOMEM;
+        run->nfirst = n;
+        for (size_t c = 0; c < n; c++) {
+            run->first_labels[c] = strndup(lab[c].p, lab[c].n);
+            if (!run->first_labels[c])
+                return ASSAY_E_NOMEM;
+            run->first_label_lens[c] = lab[c].n;
+        }
+    }
+    in->out_col = malloc((run->nfirst ? run->nfirst : 1) * sizeof *in->out_col);
+    if (!in->out_col)
+        return ASSAY_E_NOMEM;
+    in->same_layout = n == run->nfirst;
+    for (size_t c = 0; c < run->nfirst; c++) {
+        in->out_col[c] = index == 0 ? c : match_label(run, c, lab, n);
+        in->same_layout &= in->out_col[c] == c;
+    }
+    return ASSAY_OK;
+}
+
+static assay_status map_header(eng_run *run, eng_input *in, const io_slice *lab,
+                               size_t n, size_t index)
+{
+    size_t nf = run->rules->nfields;
+    in->ncols = n;
+    in->col_of_field = malloc((nf ? nf : 1) * sizeof *in->col_of_field);
+    in->col_named = calloc(n ? n : 1, sizeof *in->col_named);
+    if (!in->col_of_field || !in->col_named)
+        return ASSAY_E_NOMEM;
+    if (!run->header) { /* fields match by position */
+        for (size_t i = 0; i < nf; i++) {
+            in->col_of_field[i] = i < n ? (ptrdiff_t)i : -1;
+            if (i < n)
+                in->col_named[i] = true;
+        }
+        in->same_layout = true;
+        return ASSAY_OK;
+    }
+    assay_status st = find_columns(run, in, lab, n);
+    if (!st)
+        st = extra_columns(run, in, lab, n);
+    if (!st)
+        st = layout(run, in, lab, n, index);
+    return st;
+}
+
+/* Writes the header lines of the output and the quarantine (first input). */
+static assay_status write_headers(eng_run *run, const io_record *rec)
+{
+    const char *raw = rec->raw;
+    size_t n = rec->raw_len;
+    size_t eol = io_csvw_eol(raw, n);
+    memcpy(run->eol, eol ? raw + n - eol : "\n", eol ? eol : 1);
+    run->eol_len = eol ? eol : 1;
+    bool bom = n >= 3 && memcmp(raw, BOM, 3) == 0;
+    size_t skip = bom ? 3 : 0;
+    assay_status st = put_rec(run, run->out, &run->out_open, true, raw + skip, n - skip);
+    if (st)
+        return st;
+    if (!run->opts->annotate)
+        return put_rec(run, run->quar, &run->quar_open, true, raw, n);
+    if (bom)
+        st = io_out_write(run->quar, BOM, 3);
+    char d[2] = {run->delimiter, 0};
+    core_buf_clear(&run->annot);
+    core_buf_printf(&run->annot, "_assay_line%s_assay_errors%s", d, d);
+    if (!st)
+        st = io_out_write(run->quar, run->annot.data, run->annot.len);
+    if (!st)
+        st = put_rec(run, run->quar, &run->quar_open, false, raw + skip, n - skip);
+    return st;
+}
+
+static assay_status quarantine(eng_run *run, const io_record *rec)
+{
+    run->st.quarantined++;
+    if (!run->opts->annotate)
+        return put_rec(run, run->quar, &run->quar_open, true, rec->raw, rec->raw_len);
+    /* _assay_line, _assay_errors first, so ragged rows do not shift them. */
+    core_buf *a = &run->annot;
+    core_buf_clear(a);
+    core_buf_printf(a, "%llu%c", (unsigned long long)rec->line, run->delimiter);
+    core_buf line;
+    core_buf_init(&line, 0);
+    for (size_t k = 0; k < run->nviol; k++) {
+        const eng_violation *v = &run->viol[k];
+        const char *name = v->field >= 0 ? run->rules->fields[v->field].name : v->label;
+        core_buf_printf(&line, "%s%s%s%s: %.*s", k ? "; " : "", name ? name : "",
+                        name && *name ? ": " : "", eng_rule_name(v->rule),
+                        (int)v->msg_len, run->msgs.data + v->msg_off);
+    }
+    io_slice s = {line.data ? line.data : "", line.len};
+    assay_status st = io_csvw_record(a, &s, 1, run->delimiter, run->quote < 0 ? '"' : run->quote,
+                                     &run->delimiter, 1);
+    core_buf_free(&line);
+    if (!st)
+        st = put_rec(run, run->quar, &run->quar_open, true, a->data, a->len);
+    if (!st)
+        st = put_rec(run, run->quar, &run->quar_open, false, rec->raw, rec->raw_len);
+    return st;
+}
+
+/* Writes a passing record: its raw bytes when nothing changed, else rewritten
+ * in the first input's column order with minimal quoting. */
+static assay_status pass(eng_run *run, const io_record *rec, const eng_input *in,
+                         bool changed, bool *unwritable)
+{
+    *unwritable = false;
+    if (!changed && in->same_layout) {
+        size_t skip = rec->line == 1 && rec->raw_len >= 3 && !memcmp(rec->raw, BOM, 3) ? 3 : 0;
+        return put_rec(run, run->out, &run->out_open, true, rec->raw + skip,
+                       rec->raw_len - skip);
+    }
+    size_t ncol = run->header ? run->nfirst : rec->nfields;
+    if (run->capout < ncol) {
+        io_slice *o = realloc(run->outfields, ncol * sizeof *o);
+        if (!o)
+            return ASSAY_E_NOMEM;
+        run->outfields = o;
+        run->capout = ncol;
+    }
+    for (size_t c = 0; c < ncol; c++) {
+        size_t src = run->header ? in->out_col[c] : c;
+        run->outfields[c] = src < rec->nfields ? rec->fields[src] : (io_slice){"", 0};
+    }
+    for (size_t i = 0; i < run->rules->nfields; i++) {
+        const eng_value *v = &run->vals[i];
+        ptrdiff_t col = in->col_of_field[i];
+        if (!v->changed || col < 0)
+            continue;
+        for (size_t c = 0; c < ncol; c++)
+            if ((run->header ? in->out_col[c] : c) == (size_t)col)
+                run->outfields[c] = (io_slice){v->p, v->n};
+    }
+    size_t eol = io_csvw_eol(rec->raw, rec->raw_len);
+    core_buf_clear(&run->line);
+    assay_status st = io_csvw_record(&run->line, run->outfields, ncol, run->delimiter,
+                                     run->quote, rec->raw + rec->raw_len - eol, eol);
+    if (st == IO_CSVW_E_UNWRITABLE) {
+        *unwritable = true;
+        return ASSAY_OK;
+    }
+    if (!st)
+        st = put_rec(run, run->out, &run->out_open, true, run->line.data, run->line.len);
+    return st;
+}
+
+static assay_status structural(eng_run *run, const io_record *rec, const eng_input *in)
+{
+    eng_rule rule;
+    const char *msg;
+    char buf[160];
+    if (rec->kind == IO_REC_BLANK) {
+        rule = ER_BLANK_ROW;
+        msg = "blank row";
+    } else if (rec->kind == IO_REC_MALFORMED) {
+        rule = ER_MALFORMED;
+        msg = rec->detail ? rec->detail : "damaged quoting";
+    } else if (rec->kind == IO_REC_TOO_LARGE) {
+        rule = ER_RECORD_TOO_LARGE;
+        msg = rec->detail ? rec->detail : "record over a size limit";
+    } else if (rec->bad_utf8) {
+        rule = ER_ENCODING;
+        snprintf(buf, sizeof buf, "invalid UTF-8 byte 0x%02X at byte %zu of the record",
+                 (unsigned char)rec->raw[rec->bad_utf8_at], rec->bad_utf8_at + 1);
+        msg = buf;
+        run->st.invalid_sequences++;
+    } else if (rec->nfields != in->ncols && !in->header_unparsed) {
+        rule = rec->nfields > in->ncols ? ER_EXTRA_CELL : ER_MISSING_CELL;
+        snprintf(buf, sizeof buf, "%zu fields where the header has %zu", rec->nfields,
+                 in->ncols);
+        msg = buf;
+    } else
+        return ASSAY_OK;
+    run->st.structural[rule]++;
+    return eng_add_violation(run, -1, rule, RSEV_ERROR, NULL, 0, false, "%s", msg);
+}
+
+static assay_status record_level(eng_run *run, const io_record *rec, const eng_input *in)
+{
+    assay_status st = ASSAY_OK;
+    if (in->header_bad) {
+        run->st.structural[ER_HEADER]++;
+        st = eng_add_violation(run, -1, ER_HEADER, RSEV_ERROR, NULL, 0, false,
+                               "the header is unusable (see record 0)");
+    }
+    if (run->rules->policy.extra_fields != REXTRA_QUARANTINE || !run->header)
+        return st;
+    for (size_t c = 0; c < rec->nfields && c < in->ncols && !st; c++) {
+        if (in->col_named[c])
+            continue;
+        run->st.structural[ER_EXTRA_FIELD]++;
+        st = eng_add_violation(run, -1, ER_EXTRA_FIELD, RSEV_ERROR, rec->fields[c].p,
+                               rec->fields[c].n, true,
+                               "column not named by any field (policy.extra_fields is quarantine)");
+        if (!st) {
+            run->viol[run->nviol - 1].label = in->labels[c].p;
+            run->viol[run->nviol - 1].label_len = in->labels[c].n;
+        }
+    }
+    return st;
+}
+
+static bool any_error(const eng_run *run)
+{
+    for (size_t k = 0; k < run->nviol; k++)
+        if (run->viol[k].sev == RSEV_ERROR)
+            return true;
+    return false;
+}
+
+static bool any_changed(const eng_run *run)
+{
+    for (size_t i = 0; i < run->rules->nfields; i++)
+        if (run->vals[i].changed)
+            return true;
+    return false;
+}
+
+static assay_status route(eng_run *run, const io_record *rec, const eng_input *in)
+{
+    if (rec->kind == IO_REC_BLANK && run->rules->policy.blank_rows == RBLANK_SKIP) {
+        run->st.skipped++;
+        return ASSAY_OK;
+    }
+    run->nviol = 0;
+    run->msgs.len = 0;
+    run->record_no++;
+    run->st.read++;
+    assay_status st = structural(run, rec, in);
+    bool parsed = !st && run->nviol == 0;
+    if (!parsed)
+        run->st.unparsed++;
+    if (!st && parsed)
+        st = record_level(run, rec, in);
+    if (!st && parsed && !in->header_unparsed)
+        st = eng_check_values(run, rec, in, rec->line);
+    if (st)
+        return st;
+    bool unwritable = false;
+    if (!any_error(run)) {
+        bool changed = any_changed(run);
+        st = pass(run, rec, in, changed, &unwritable);
+        if (!st && !unwritable) {
+            run->st.passed++;
+            run->st.cleaned += changed;
+        }
+        if (!st && unwritable)
+            st = eng_add_violation(run, -1, ER_UNWRITABLE, RSEV_ERROR, NULL, 0, false,
+                                   "a cleaned value holds the delimiter or a line break "
+                                   "and the dialect has no quote character");
+    }
+    if (!st && (any_error(run) || unwritable))
+        st = quarantine(run, rec);
+    if (!st)
+        st = eng_write_violations(run, run->record_no, rec->line);
+    return st;
+}
+
+static assay_status read_fail(eng_run *run, const eng_input *in, assay_status st)
+{
+    if (!run->err->message[0])
+        snprintf(run->err->message, sizeof run->err->message, "%s: %s", in->name,
+                 assay_strerror(st));
+    return st;
+}
+
+/* A header line that cannot be parsed (damaged quote, blank): no column map;
+ * every record of the input fails rule header. The first input's header line
+ * still heads the output and the quarantine, byte-exact. */
+static assay_status damaged_header(eng_run *run, eng_input *in, const io_record *rec,
+                                   size_t index)
+{
+    in->ncols = 0;
+    in->header_unparsed = true;
+    in->col_of_field = malloc((run->rules->nfields + 1) * sizeof *in->col_of_field);
+    in->col_named = calloc(1, sizeof *in->col_named);
+    if (!in->col_of_field || !in->col_named)
+        return ASSAY_E_NOMEM;
+    for (size_t i = 0; i < run->rules->nfields; i++)
+        in->col_of_field[i] = -1;
+    char msg[300];
+    if (rec->kind == IO_REC_BLANK)
+        snprintf(msg, sizeof msg, "the header line is blank");
+    else
+        snprintf(msg, sizeof msg, "the header line cannot be parsed: %s",
+                 rec->detail ? rec->detail : "damaged quoting");
+    assay_status st = header_problem(run, in, NULL, 0, msg);
+    if (!st && index == 0)
+        st = write_headers(run, rec);
+    return st;
+}
+
+static assay_status first_record(eng_run *run, eng_input *in, const io_record *rec,
+                                 size_t index, bool *consumed)
+{
+    *consumed = run->header;
+    if (!run->header)
+        return map_header(run, in, NULL, rec->nfields, index);
+    size_t n = 0;
+    const io_slice *lab = io_csv_header(in->reader, &n);
+    if (rec->kind != IO_REC_OK || !lab)
+        return damaged_header(run, in, rec, index);
+    in->labels = lab;
+    assay_status st = map_header(run, in, lab, n, index);
+    if (!st && index == 0)
+        st = write_headers(run, rec);
+    return st;
+}
+
+assay_status eng_process_input(eng_run *run, eng_input *in, size_t index)
+{
+    io_csv_opts o;
+    io_csv_opts_init(&o);
+    o.delimiter = run->delimiter;
+    o.quote = run->quote;
+    o.header = run->header;
+    o.max_record_bytes = run->max_record_bytes;
+    o.max_field_bytes = run->max_field_bytes;
+    if (run->opts->read_block)
+        o.block_size = run->opts->read_block;
+    run->input_label = run->ninputs > 1 ? in->name : NULL;
+    assay_status st = io_csv_reader_new(io_fd_read, &in->fd, &o, &in->reader);
+    if (st)
+        return read_fail(run, in, st);
+    bool first = true, eof = false;
+    io_record rec;
+    while (!st) {
+        st = io_csv_next(in->reader, &rec, &eof, run->err);
+        if (st || eof)
+            break;
+        run->st.bytes += rec.raw_len;
+        if (rec.continued) { /* more bytes of a record already quarantined */
+            st = put_rec(run, run->quar, &run->quar_open, false, rec.raw, rec.raw_len);
+            continue;
+        }
+        if (first) {
+            bool consumed;
+            first = false;
+            st = first_record(run, in, &rec, index, &consumed);
+            if (st || consumed)
+                continue;
+        }
+        st = route(run, &rec, in);
+        if (!st && run->opts->interrupted && *run->opts->interrupted) {
+            snprintf(run->err->message, sizeof run->err->message, "interrupted");
+            st = ASSAY_E_IO;
+        }
+    }
+    if (!st && first && run->header && index == 0)
+        st = ASSAY_OK; /* an empty input: no header, nothing to write */
+    return st ? read_fail(run, in, st) : ASSAY_OK;
+}

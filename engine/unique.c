@@ -1,0 +1,119 @@
+/* engine/unique.c — exact key set: open addressing over xxHash3 hashes, keys in
+ * an arena (see unique.h for the memory cost). */
+#include "engine/unique.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <xxhash.h>
+
+#include "core/buf.h"
+
+typedef struct slot {
+    uint64_t hash;   /* 0: empty (a real hash of 0 is stored as 1) */
+    uint64_t offset; /* into the arena: u32 length, u64 record, key bytes */
+} slot;
+
+struct eng_keyset {
+    slot *slots;
+    size_t nslots; /* power of two */
+    uint64_t count, max_keys;
+    core_buf arena;
+};
+
+eng_keyset *eng_keyset_new(uint64_t max_keys)
+{
+    eng_keyset *s = calloc(1, sizeof *s);
+    if (!s)
+        return NULL;
+    s->nslots = 1024;
+    s->slots = calloc(s->nslots, sizeof *s->slots);
+    if (!s->slots) {
+        free(s);
+        return NULL;
+    }
+    s->max_keys = max_keys;
+    core_buf_init(&s->arena, 0);
+    return s;
+}
+
+void eng_keyset_free(eng_keyset *s)
+{
+    if (!s)
+        return;
+    free(s->slots);
+    core_buf_free(&s->arena);
+    free(s);
+}
+
+uint64_t eng_keyset_count(const eng_keyset *s)
+{
+    return s->count;
+}
+
+static assay_status grow(eng_keyset *s)
+{
+    size_t n = s->nslots * 2;
+    slot *ns = calloc(n, sizeof *ns);
+    if (!ns)
+        return ASSAY_E_NOMEM;
+    for (size_t i = 0; i < s->nslots; i++) {
+        if (!s->slots[i].hash)
+            continue;
+        size_t j = (size_t)s->slots[i].hash & (n - 1);
+        while (ns[j].hash)
+            j = (j + 1) & (n - 1);
+        ns[j] = s->slots[i];
+    }
+    free(s->slots);
+    s->slots = ns;
+    s->nslots = n;
+    return ASSAY_OK;
+}
+
+static int key_equal(const eng_keyset *s, uint64_t off, const void *key, size_t len,
+                     uint64_t *record)
+{
+    uint32_t klen;
+    memcpy(&klen, s->arena.data + off, sizeof klen);
+    if (klen != len)
+        return 0;
+    if (memcmp(s->arena.data + off + 12, key, len) != 0)
+        return 0;
+    memcpy(record, s->arena.data + off + 4, sizeof *record);
+    return 1;
+}
+
+assay_status eng_keyset_insert(eng_keyset *s, const void *key, size_t len,
+                               uint64_t record, int *dup, uint64_t *first_record)
+{
+    uint64_t h = XXH3_64bits(key, len);
+    if (!h)
+        h = 1;
+    size_t i = (size_t)h & (s->nslots - 1);
+    *dup = 0;
+    for (; s->slots[i].hash; i = (i + 1) & (s->nslots - 1)) {
+        if (s->slots[i].hash == h &&
+            key_equal(s, s->slots[i].offset, key, len, first_record)) {
+            *dup = 1;
+            return ASSAY_OK;
+        }
+    }
+    if (s->max_keys && s->count >= s->max_keys)
+        return ASSAY_E_LIMIT;
+    if (len > UINT32_MAX)
+        return ASSAY_E_LIMIT;
+    uint32_t klen = (uint32_t)len;
+    uint64_t off = s->arena.len;
+    assay_status st = core_buf_reserve(&s->arena, 12 + len);
+    if (st)
+        return st;
+    core_buf_append(&s->arena, &klen, sizeof klen);
+    core_buf_append(&s->arena, &record, sizeof record);
+    core_buf_append(&s->arena, key, len);
+    s->slots[i].hash = h;
+    s->slots[i].offset = off;
+    s->count++;
+    if (s->count * 2 > s->nslots)
+        return grow(s);
+    return ASSAY_OK;
+}

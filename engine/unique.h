@@ -1,0 +1,26 @@
+/* engine/unique.h — the set of keys seen so far, for unique and primaryKey.
+ *
+ * Exact, never probabilistic: a key is its canonical typed bytes. Memory per
+ * key: one 16-byte slot (at load <= 1/2, so 32 bytes amortised) plus the key
+ * bytes, a 4-byte length and the 8-byte record number of the first occurrence
+ * in an arena — about 44 bytes + key length. Past max_keys insertion fails with
+ * ASSAY_E_LIMIT (the run stops with exit 3 and a clear message). */
+#ifndef ASSAY_ENGINE_UNIQUE_H
+#define ASSAY_ENGINE_UNIQUE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "assay/assay.h"
+
+typedef struct eng_keyset eng_keyset;
+
+eng_keyset *eng_keyset_new(uint64_t max_keys);
+void eng_keyset_free(eng_keyset *s);
+/* Inserts key; when it was already there sets *first_record to the record
+ * number of its first occurrence and returns ASSAY_OK with *dup = 1. */
+assay_status eng_keyset_insert(eng_keyset *s, const void *key, size_t len,
+                               uint64_t record, int *dup, uint64_t *first_record);
+uint64_t eng_keyset_count(const eng_keyset *s);
+
+#endif
