@@ -37,7 +37,7 @@ static const char help_check[] =
     "Input:\n"
     "  -r, --rules FILE             the rules file (required)\n"
     "  -f, --format FMT             input format: csv or tsv; default from the\n"
-    "                               file extension, else sniffed\n"
+    "                               file extension (.tsv, .tab), else csv\n"
     "      --output-format FMT      output format; default: same as the input\n"
     "      --delimiter C            CSV delimiter: one character ('tab' or '\\t' for\n"
     "                               TAB); overrides the rules' dialect\n"
