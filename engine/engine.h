@@ -99,6 +99,7 @@ typedef struct eng_run {
     eng_input *inputs;
     size_t ninputs;
     io_out *out, *quar, *errs, *chg, *stats_out;
+    bool headers_written;    /* the header line heads output and quarantine */
     bool out_open, quar_open; /* the last record written lacks its line end */
     char eol[2];             /* the first header's line end ("\n" if none) */
     size_t eol_len;

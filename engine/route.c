@@ -176,11 +176,33 @@ static size_t match_label(const eng_run *run, size_t c, const io_slice *lab, siz
     return (size_t)-1;
 }
 
+/* A later input's column that the first input's header lacks cannot be
+ * written to the output (which keeps the first input's columns): rather than
+ * cut it from every record, the input's records fail rule header. */
+static assay_status unmapped_columns(eng_run *run, eng_input *in, const io_slice *lab,
+                                     size_t n)
+{
+    assay_status st = ASSAY_OK;
+    for (size_t k = 0; k < n && !st; k++) {
+        bool used = false;
+        for (size_t c = 0; c < run->nfirst && !used; c++)
+            used = in->out_col[c] == k;
+        if (used)
+            continue;
+        char msg[300];
+        snprintf(msg, sizeof msg,
+                 "column \"%.*s\" is not in the first input's header: the output "
+                 "cannot hold it", (int)(lab[k].n < 200 ? lab[k].n : 200), lab[k].p);
+        st = header_problem(run, in, lab[k].p, lab[k].n, msg);
+    }
+    return st;
+}
+
 /* Maps the first input's layout to later inputs' columns. */
 static assay_status layout(eng_run *run, eng_input *in, const io_slice *lab, size_t n,
-                           size_t index)
+                           bool first)
 {
-    if (index == 0) {
+    if (first) {
         run->first_labels = calloc(n ? n : 1, sizeof *run->first_labels);
         run->first_label_lens = calloc(n ? n : 1, sizeof *run->first_label_lens);
         if (!run->first_labels || !run->first_label_lens)
@@ -198,14 +220,14 @@ static assay_status layout(eng_run *run, eng_input *in, const io_slice *lab, siz
         return ASSAY_E_NOMEM;
     in->same_layout = n == run->nfirst;
     for (size_t c = 0; c < run->nfirst; c++) {
-        in->out_col[c] = index == 0 ? c : match_label(run, c, lab, n);
+        in->out_col[c] = first ? c : match_label(run, c, lab, n);
         in->same_layout &= in->out_col[c] == c;
     }
-    return ASSAY_OK;
+    return first ? ASSAY_OK : unmapped_columns(run, in, lab, n);
 }
 
 static assay_status map_header(eng_run *run, eng_input *in, const io_slice *lab,
-                               size_t n, size_t index)
+                               size_t n, bool first)
 {
     size_t nf = run->rules->nfields;
     in->ncols = n;
@@ -226,16 +248,18 @@ static assay_status map_header(eng_run *run, eng_input *in, const io_slice *lab,
     if (!st)
         st = extra_columns(run, in, lab, n);
     if (!st)
-        st = layout(run, in, lab, n, index);
+        st = layout(run, in, lab, n, first);
     return st;
 }
 
-/* Writes the header lines of the output and the quarantine (first input). */
+/* Writes the header lines of the output and the quarantine (once, from the
+ * first input that has a header line). */
 static assay_status write_headers(eng_run *run, const io_record *rec)
 {
     const char *raw = rec->raw;
     size_t n = rec->raw_len;
     size_t eol = io_csvw_eol(raw, n);
+    run->headers_written = true;
     memcpy(run->eol, eol ? raw + n - eol : "\n", eol ? eol : 1);
     run->eol_len = eol ? eol : 1;
     bool bom = n >= 3 && memcmp(raw, BOM, 3) == 0;
@@ -287,11 +311,13 @@ static assay_status quarantine(eng_run *run, const io_record *rec)
 }
 
 /* Writes a passing record: its raw bytes when nothing changed, else rewritten
- * in the first input's column order with minimal quoting. */
+ * in the first input's column order with minimal quoting. *bad gets the
+ * output column that cannot be written without a quote character, or
+ * SIZE_MAX. */
 static assay_status pass(eng_run *run, const io_record *rec, const eng_input *in,
-                         bool changed, bool *unwritable)
+                         bool changed, size_t *bad)
 {
-    *unwritable = false;
+    *bad = SIZE_MAX;
     if (!changed && in->same_layout) {
         size_t skip = rec->line == 1 && rec->raw_len >= 3 && !memcmp(rec->raw, BOM, 3) ? 3 : 0;
         return put_rec(run, run->out, &run->out_open, true, rec->raw + skip,
@@ -323,7 +349,7 @@ static assay_status pass(eng_run *run, const io_record *rec, const eng_input *in
     assay_status st = io_csvw_record(&run->line, run->outfields, ncol, run->delimiter,
                                      run->quote, rec->raw + rec->raw_len - eol, eol);
     if (st == IO_CSVW_E_UNWRITABLE) {
-        *unwritable = true;
+        *bad = io_csvw_unwritable(run->outfields, ncol, run->delimiter, run->quote);
         return ASSAY_OK;
     }
     if (!st)
@@ -403,6 +429,23 @@ static bool any_changed(const eng_run *run)
     return false;
 }
 
+/* A cleaned value the dialect cannot write (no quote character): the record
+ * goes to the quarantine as read. */
+static assay_status unwritable_value(eng_run *run, size_t c)
+{
+    run->st.structural[ER_UNWRITABLE]++;
+    const io_slice *f = c < run->capout ? &run->outfields[c] : NULL;
+    assay_status st = eng_add_violation(run, -1, ER_UNWRITABLE, RSEV_ERROR,
+                                        f ? f->p : NULL, f ? f->n : 0, f != NULL,
+                                        "the cleaned value holds the delimiter or a line "
+                                        "break and the dialect has no quote character");
+    if (!st && run->header && c < run->nfirst) {
+        run->viol[run->nviol - 1].label = run->first_labels[c];
+        run->viol[run->nviol - 1].label_len = run->first_label_lens[c];
+    }
+    return st;
+}
+
 static assay_status route(eng_run *run, const io_record *rec, const eng_input *in)
 {
     if (rec->kind == IO_REC_BLANK && run->rules->policy.blank_rows == RBLANK_SKIP) {
@@ -423,18 +466,18 @@ static assay_status route(eng_run *run, const io_record *rec, const eng_input *i
         st = eng_check_values(run, rec, in, rec->line);
     if (st)
         return st;
+    size_t bad = SIZE_MAX;
     bool unwritable = false;
     if (!any_error(run)) {
         bool changed = any_changed(run);
-        st = pass(run, rec, in, changed, &unwritable);
+        st = pass(run, rec, in, changed, &bad);
+        unwritable = bad != SIZE_MAX;
         if (!st && !unwritable) {
             run->st.passed++;
             run->st.cleaned += changed;
         }
         if (!st && unwritable)
-            st = eng_add_violation(run, -1, ER_UNWRITABLE, RSEV_ERROR, NULL, 0, false,
-                                   "a cleaned value holds the delimiter or a line break "
-                                   "and the dialect has no quote character");
+            st = unwritable_value(run, bad);
     }
     if (!st && (any_error(run) || unwritable))
         st = quarantine(run, rec);
@@ -443,19 +486,30 @@ static assay_status route(eng_run *run, const io_record *rec, const eng_input *i
     return st;
 }
 
+/* Names the input in the message of an error that stopped reading it. */
 static assay_status read_fail(eng_run *run, const eng_input *in, assay_status st)
 {
-    if (!run->err->message[0])
-        snprintf(run->err->message, sizeof run->err->message, "%s: %s", in->name,
-                 assay_strerror(st));
+    char *m = run->err->message;
+    const char *name = strcmp(in->name, "-") == 0 ? "standard input" : in->name;
+    size_t n = strlen(name);
+    if (!m[0])
+        snprintf(m, sizeof run->err->message, "%s: %s", name, assay_strerror(st));
+    else if ((strncmp(m, name, n) != 0 || m[n] != ':') &&
+             n + 2 < sizeof run->err->message) {
+        size_t room = sizeof run->err->message - 1 - (n + 2), len = strlen(m);
+        size_t keep = len < room ? len : room;
+        memmove(m + n + 2, m, keep);
+        m[n + 2 + keep] = '\0';
+        memcpy(m, name, n);
+        memcpy(m + n, ": ", 2);
+    }
     return st;
 }
 
 /* A header line that cannot be parsed (damaged quote, blank): no column map;
  * every record of the input fails rule header. The first input's header line
  * still heads the output and the quarantine, byte-exact. */
-static assay_status damaged_header(eng_run *run, eng_input *in, const io_record *rec,
-                                   size_t index)
+static assay_status damaged_header(eng_run *run, eng_input *in, const io_record *rec)
 {
     in->ncols = 0;
     in->header_unparsed = true;
@@ -472,7 +526,7 @@ static assay_status damaged_header(eng_run *run, eng_input *in, const io_record 
         snprintf(msg, sizeof msg, "the header line cannot be parsed: %s",
                  rec->detail ? rec->detail : "damaged quoting");
     assay_status st = header_problem(run, in, NULL, 0, msg);
-    if (!st && index == 0)
+    if (!st && !run->headers_written)
         st = write_headers(run, rec);
     return st;
 }
@@ -482,14 +536,16 @@ static assay_status first_record(eng_run *run, eng_input *in, const io_record *r
 {
     *consumed = run->header;
     if (!run->header)
-        return map_header(run, in, NULL, rec->nfields, index);
+        return map_header(run, in, NULL, rec->nfields, index == 0);
     size_t n = 0;
     const io_slice *lab = io_csv_header(in->reader, &n);
     if (rec->kind != IO_REC_OK || !lab)
-        return damaged_header(run, in, rec, index);
+        return damaged_header(run, in, rec);
     in->labels = lab;
-    assay_status st = map_header(run, in, lab, n, index);
-    if (!st && index == 0)
+    /* The first input with a usable header (an empty input has none) sets
+     * the output's columns. */
+    assay_status st = map_header(run, in, lab, n, run->first_labels == NULL);
+    if (!st && !run->headers_written)
         st = write_headers(run, rec);
     return st;
 }
@@ -513,7 +569,11 @@ assay_status eng_process_input(eng_run *run, eng_input *in, size_t index)
     io_record rec;
     while (!st) {
         st = io_csv_next(in->reader, &rec, &eof, run->err);
-        if (st || eof)
+        if (st) {
+            read_fail(run, in, st);
+            break;
+        }
+        if (eof)
             break;
         run->st.bytes += rec.raw_len;
         if (rec.continued) { /* more bytes of a record already quarantined */
@@ -533,7 +593,5 @@ assay_status eng_process_input(eng_run *run, eng_input *in, size_t index)
             st = ASSAY_E_IO;
         }
     }
-    if (!st && first && run->header && index == 0)
-        st = ASSAY_OK; /* an empty input: no header, nothing to write */
-    return st ? read_fail(run, in, st) : ASSAY_OK;
+    return st; /* an empty input has no header: nothing was written */
 }
