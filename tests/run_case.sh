@@ -22,6 +22,7 @@ if [ $# -ne 2 ]; then
   exit 2
 fi
 assay=$1
+[[ $assay == /* ]] || assay=$(cd "$(dirname "$assay")" && pwd)/$(basename "$assay")
 case_dir=$(cd "$2" && pwd) || exit 2
 name=$(basename "$case_dir")
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
