@@ -36,6 +36,9 @@ assay_status core_buf_reserve(core_buf *b, size_t n)
     char *p = realloc(b->data, cap);
     if (!p)
         return ASSAY_E_NOMEM;
+    /* New room is zeroed (growth only, so it costs nothing per append):
+     * pcre2's JIT reads whole words past a subject's end. */
+    memset(p + b->cap, 0, cap - b->cap);
     b->data = p;
     b->cap = cap;
     return ASSAY_OK;

@@ -58,6 +58,8 @@ struct io_csv_reader {
     int mode;
     io_pieces pc;
     char detail[200];   /* the current damage, for rec->detail */
+    uint64_t damage_line; /* where the current damaged span started */
+    bool damage_first;  /* the next damaged line is the span's first */
     size_t expected;    /* the expected field count, once known */
     bool have_expected;
     bool started;       /* a record was handed out */
@@ -146,7 +148,9 @@ assay_status io_csv_reader_new(io_read_fn read, void *ctx, const io_csv_opts *o,
     r->cap = 2 * r->o.block_size + 64;
     if (r->cap > r->bufmax)
         r->cap = r->bufmax;
-    r->buf = malloc(r->cap);
+    /* Zeroed, like every growth below: pcre2's JIT reads whole words and may
+     * look at bytes past a value's end; they must never be uninitialised. */
+    r->buf = calloc(1, r->cap);
     r->line = 1;
     io_csv_scanner_init(&r->sk, r->o.delimiter, r->o.quote);
     if (!r->buf || io_csv_splitter_init(&r->sp, r->o.delimiter, r->o.quote)) {
@@ -193,6 +197,7 @@ static assay_status make_room(io_csv_reader *r, assay_error *err)
         char *b = realloc(r->buf, cap);
         if (!b)
             return fail(err, ASSAY_E_NOMEM, "out of memory growing the CSV buffer");
+        memset(b + r->cap, 0, cap - r->cap);
         r->buf = b;
         r->cap = cap;
         io_csv_scanner_reset(&r->sk);
@@ -397,6 +402,11 @@ static assay_status next_piece(io_csv_reader *r, io_record *rec, assay_error *er
  * is over max_record_bytes) and stays in M_RESYNC. */
 static assay_status damaged_line(io_csv_reader *r, io_record *rec, assay_error *err)
 {
+    /* The first line says what broke; the lines after it where it broke. */
+    if (!r->damage_first)
+        set_detail(r, "inside the damaged span that starts at line %llu",
+                   (unsigned long long)r->damage_line);
+    r->damage_first = false;
     io_csv_scan s;
     io_csv_scan_init(&s, IO_SC_LINE, 0, r->consumed);
     int res;
@@ -426,6 +436,8 @@ static assay_status damaged_line(io_csv_reader *r, io_record *rec, assay_error *
 static assay_status start_damage(io_csv_reader *r, io_record *rec, assay_error *err)
 {
     r->mode = M_RESYNC;
+    r->damage_line = r->line;
+    r->damage_first = true;
     return damaged_line(r, rec, err);
 }
 
@@ -456,9 +468,9 @@ static void describe_bad(io_csv_reader *r, const char *content, size_t c0, io_sp
     }
     size_t at = r->sp.bad_at;
     bool q = r->o.quote >= 0 && (unsigned char)content[at] == (unsigned char)r->o.quote;
-    set_detail(r, "%s: %s at byte %zu", csv_strerror(CSV_EPARSE),
+    set_detail(r, "%s at byte %zu of the record",
                q ? "quote inside an unquoted field" : "text after a closing quote",
-               c0 + at);
+               c0 + at + 1);
 }
 
 static bool all_delims(const char *p, size_t n, char delim)
