@@ -11,12 +11,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "engine/engine.h"
 #include "io/csv_writer.h"
 #include "validators/clean.h"
+#include "validators/locnum.h"
 #include "validators/string.h"
 
 #define DEFAULT_MAX_RECORD (16u << 20)
@@ -56,7 +58,7 @@ static assay_format format_of(const assay_check_opts *o)
         return o->format;
     const char *first = o->ninputs ? o->inputs[0] : NULL;
     const char *ext = is_stdin(first) ? NULL : ext_of(first);
-    if (ext && (strcmp(ext, "tsv") == 0 || strcmp(ext, "tab") == 0))
+    if (ext && (strcasecmp(ext, "tsv") == 0 || strcasecmp(ext, "tab") == 0))
         return ASSAY_FMT_TSV;
     return ASSAY_FMT_CSV;
 }
@@ -203,13 +205,15 @@ static assay_status alloc_state(eng_run *run)
     run->bounds = calloc(n ? n : 1, sizeof *run->bounds);
     run->errs_written = calloc((n + 1) * ER_COUNT, sizeof *run->errs_written);
     run->md = val_match_data_new(r);
+    run->locnum = val_locnum_worker_new();
     if (!run->vals || !run->st.fields || !run->field_keys || !run->bounds ||
-        !run->errs_written || !run->md)
+        !run->errs_written || !run->md || !run->locnum)
         return ASSAY_E_NOMEM;
     for (size_t i = 0; i < n; i++) {
         const rules_field *f = &r->fields[i];
         core_buf_init(&run->vals[i].clean, 0);
         core_buf_init(&run->vals[i].key, 0);
+        core_buf_init(&run->vals[i].plain, 0);
         if (f->type == RT_INTEGER || f->type == RT_NUMBER)
             val_bounds_compile(f, &run->bounds[i]);
         bool single_pk = r->npk == 1 && r->primary_key[0] == i;
@@ -251,6 +255,7 @@ static void free_state(eng_run *run)
         if (run->vals) {
             core_buf_free(&run->vals[i].clean);
             core_buf_free(&run->vals[i].key);
+            core_buf_free(&run->vals[i].plain);
         }
         if (run->field_keys)
             eng_keyset_free(run->field_keys[i]);
@@ -275,6 +280,7 @@ static void free_state(eng_run *run)
     free(run->viol);
     free(run->outfields);
     val_match_data_free(run->md);
+    val_locnum_worker_free(run->locnum);
     core_buf_free(&run->msgs);
     core_buf_free(&run->line);
     core_buf_free(&run->pkkey);
