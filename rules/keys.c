@@ -18,7 +18,7 @@ static const rules_key top_keys[] = {
     {"missingValues", RK_STRINGS, false, NULL},
     {"dialect", RK_OBJECT, false, NULL},
     {"encoding", RK_STRING, false, NULL},
-    {"rules", RK_ARRAY, true, "record-level rules do not run yet"},
+    {"rules", RK_ARRAY, false, NULL},
     {"policy", RK_OBJECT, false, NULL},
     {NULL, RK_ANY, false, NULL}};
 
@@ -31,20 +31,20 @@ static const rules_key field_keys[] = {
     {"constraints", RK_OBJECT, false, NULL},
     {"trueValues", RK_STRINGS, false, NULL},
     {"falseValues", RK_STRINGS, false, NULL},
-    {"decimalChar", RK_STRING, true, NULL},
-    {"groupChar", RK_STRING, true, NULL},
-    {"bareNumber", RK_BOOL, true, NULL},
+    {"decimalChar", RK_STRING, false, NULL},
+    {"groupChar", RK_STRING, false, NULL},
+    {"bareNumber", RK_BOOL, false, NULL},
     {"rdfType", RK_STRING, true, NULL},
     {"example", RK_ANY, false, NULL},
     {"clean", RK_ARRAY, false, NULL},
-    {"formats", RK_STRINGS, true, NULL},
-    {"output", RK_STRING, true, NULL},
-    {"locale", RK_STRING, true, NULL},
+    {"formats", RK_STRINGS, false, NULL},
+    {"output", RK_STRING, false, NULL},
+    {"locale", RK_STRING, false, NULL},
     {"severity", RK_STRING, false, NULL},
-    {"mostly", RK_NUMBER, true, "every failing value counts"},
-    {"prefer", RK_STRING, true, NULL},
-    {"century_pivot", RK_UINT, true, NULL},
-    {"timezone", RK_STRING, true, NULL},
+    {"mostly", RK_NUMBER, false, NULL},
+    {"prefer", RK_STRING, false, NULL},
+    {"century_pivot", RK_UINT, false, NULL},
+    {"timezone", RK_STRING, false, NULL},
     {NULL, RK_ANY, false, NULL}};
 
 static const rules_key constraint_keys[] = {
@@ -77,6 +77,7 @@ static const rules_key dialect_keys[] = {
 static const rules_key policy_keys[] = {
     {"max_quarantine_rate", RK_NUMBER, false, NULL},
     {"min_records", RK_UINT, false, NULL},
+    {"max_formats_per_field", RK_UINT, false, NULL},
     {"extra_fields", RK_STRING, false, NULL},
     {"blank_rows", RK_STRING, false, NULL},
     {NULL, RK_ANY, false, NULL}};
@@ -85,7 +86,7 @@ static const rules_key rule_keys[] = {
     {"name", RK_STRING, false, NULL},
     {"check", RK_STRING, false, NULL},
     {"when", RK_STRING, false, NULL},
-    {"require", RK_ANY, false, NULL},
+    {"require", RK_NAMES, false, NULL},
     {"severity", RK_STRING, false, NULL},
     {"mostly", RK_NUMBER, false, NULL},
     {"description", RK_STRING, false, NULL},
@@ -103,6 +104,8 @@ static const rules_key reference_keys[] = {
 
 static const rules_key clean_step_keys[] = {
     {"default", RK_SCALAR, false, NULL},
+    {"map", RK_OBJECT, false, NULL},
+    {"replace", RK_OBJECT, false, NULL},
     {NULL, RK_ANY, false, NULL}};
 
 static const rules_key *const place_keys[RP_COUNT] = {
@@ -116,17 +119,18 @@ static const char *const place_names[RP_COUNT] = {
 
 const rules_word rules_type_words[] = {
     {"string", false}, {"integer", false}, {"number", false}, {"boolean", false},
-    {"date", true}, {"time", true}, {"datetime", true}, {"year", true},
-    {"yearmonth", true}, {"duration", true}, {"any", false}, {"object", true},
+    {"date", false}, {"time", false}, {"datetime", false}, {"year", false},
+    {"yearmonth", false}, {"duration", false}, {"any", false}, {"object", true},
     {"array", true}, {NULL, false}};
 
 const rules_word rules_step_words[] = {
     {"trim", false}, {"collapse_spaces", false}, {"lower", false}, {"upper", false},
-    {"nfc", true}, {"strip_control", true}, {"replace_invalid", true}, {NULL, false}};
+    {"nfc", false}, {"strip_control", false}, {"replace_invalid", false},
+    {"casefold", false}, {"nfkc", false}, {"fix_mojibake", false}, {NULL, false}};
 
 const rules_word rules_string_formats[] = {
-    {"default", false}, {"email", true}, {"uri", true}, {"binary", true},
-    {"uuid", true}, {"ipv4", true}, {"ipv6", true}, {"hostname", true},
+    {"default", false}, {"email", false}, {"uri", false}, {"binary", true},
+    {"uuid", false}, {"ipv4", false}, {"ipv6", false}, {"hostname", false},
     {NULL, false}};
 
 static const rules_key *key_find(rules_place place, const char *name)

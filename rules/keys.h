@@ -73,7 +73,10 @@ void rules_warn_unchecked_word(rules_ctx *c, const char *what, const rules_word 
                                const char *note);
 
 extern const rules_word rules_type_words[];   /* indexed by rules_type */
-extern const rules_word rules_step_words[];   /* indexed by rules_step, no default */
+extern const rules_word rules_step_words[];   /* indexed by rules_step, but
+                                                 RS_DEFAULT has no word: the words
+                                                 after it are one step further;
+                                                 map and replace have none */
 extern const rules_word rules_string_formats[];
 
 #endif

@@ -7,7 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <unicode/ucnv.h>
+
 #include "core/utf8.h"
+#include "rules/expr.h"
 #include "rules/keys.h"
 
 /* A rules file is a small hand-written document; past this it is a mistake. */
@@ -96,6 +99,29 @@ static bool equal_nocase(const char *s, size_t n, const char *word)
     return true;
 }
 
+/* NULL when ICU can read text in the encoding named (s, n) record by record;
+ * else why not. */
+static const char *rules_encoding_problem(const char *s, size_t n, char *name, size_t cap)
+{
+    memcpy(name, s, n);
+    name[n < cap ? n : cap - 1] = '\0';
+    UErrorCode e = U_ZERO_ERROR;
+    UConverter *cv = ucnv_open(name, &e);
+    if (U_FAILURE(e) || !cv) {
+        if (cv)
+            ucnv_close(cv);
+        return "not an encoding ICU knows (e.g. \"utf-8\", \"windows-1252\", "
+               "\"ISO-8859-1\", \"Shift_JIS\", \"UTF-16LE\", or \"auto\")";
+    }
+    UConverterType t = ucnv_getType(cv);
+    ucnv_close(cv);
+    if (t == UCNV_ISO_2022 || t == UCNV_UTF7 || t == UCNV_HZ || t == UCNV_SCSU ||
+        t == UCNV_BOCU1 || t == UCNV_EBCDIC_STATEFUL || t == UCNV_IMAP_MAILBOX)
+        return "a stateful encoding: a record cannot be decoded or quarantined on its "
+               "own, so assay does not read it";
+    return NULL;
+}
+
 static void load_encoding(rules_ctx *c, json_t *root)
 {
     json_t *v = rules_get(root, RP_TOP, "encoding");
@@ -109,9 +135,11 @@ static void load_encoding(rules_ctx *c, json_t *root)
         rules_error(c, RW_VALUE, "expected an encoding name (e.g. \"utf-8\") or "
                     "\"auto\" for \"encoding\", got an empty string");
     else if (!equal_nocase(s, n, "auto")) {
-        if (!equal_nocase(s, n, "utf-8") && !equal_nocase(s, n, "utf8"))
-            rules_warn(c, RW_VALUE, "encoding %s: not checked yet by assay; only "
-                       "\"utf-8\" and \"auto\" are", rules_quote(q, sizeof q, s, n));
+        char name[64];
+        const char *why = n < sizeof name ? rules_encoding_problem(s, n, name, sizeof name)
+                                          : "the name is too long";
+        if (why)
+            rules_error(c, RW_VALUE, "encoding %s: %s", rules_quote(q, sizeof q, s, n), why);
         c->r->encoding = rules_strndup(c, s, n);
     }
     rules_pop(c, mark);
@@ -159,6 +187,10 @@ static void load_policy(rules_ctx *c, json_t *root)
     if ((v = rules_get(p, RP_POLICY, "min_records"))) {
         pol->has_min_records = true;
         pol->min_records = (uint64_t)json_integer_value(v);
+    }
+    if ((v = rules_get(p, RP_POLICY, "max_formats_per_field"))) {
+        pol->has_max_formats = true;
+        pol->max_formats = (uint64_t)json_integer_value(v);
     }
     int k = word_value(c, p, RP_POLICY, "extra_fields", extra_words);
     if (k >= 0)
@@ -282,6 +314,66 @@ static void load_foreign_keys(rules_ctx *c, json_t *root)
     rules_pop(c, mark);
 }
 
+/* rules[].when / rules[].check compiled against the fields; an error names
+ * the column inside the expression, the position is the string's. */
+static expr_prog *rule_expr(rules_ctx *c, json_t *rule, const char *key)
+{
+    json_t *v = rules_get(rule, RP_RULE, key);
+    if (!v || c->r->nfields == 0) /* no fields: every name would be unknown */
+        return NULL;
+    size_t mark = rules_push_key(c, key);
+    expr_error err;
+    expr_prog *p = NULL;
+    assay_status st = rules_expr_compile(json_string_value(v), json_string_length(v),
+                                         c->r->fields, c->r->nfields, true, &p, &err);
+    if (st == ASSAY_E_NOMEM)
+        c->nomem = true;
+    else if (st)
+        rules_error(c, RW_VALUE, "at column %zu of the expression: %s", err.col, err.msg);
+    rules_pop(c, mark);
+    return p;
+}
+
+/* Adds field k to the rule's refs unless it is there. */
+static void rule_ref(rules_rule *ru, size_t k)
+{
+    for (size_t i = 0; i < ru->nrefs; i++)
+        if (ru->refs[i] == k)
+            return;
+    ru->refs[ru->nrefs++] = k;
+}
+
+/* require, when and check of one rule, into ru. */
+static void rule_tests(rules_ctx *c, json_t *rule, rules_rule *ru)
+{
+    struct assay_rules *r = c->r;
+    json_t *v = rules_get(rule, RP_RULE, "require");
+    ru->when = rule_expr(c, rule, "when");
+    ru->check = rule_expr(c, rule, "check");
+    if (r->nfields == 0)
+        return;
+    if (!(ru->refs = calloc(r->nfields, sizeof *ru->refs))) {
+        c->nomem = true;
+        return;
+    }
+    if (v) {
+        size_t n = json_is_string(v) ? 1 : json_array_size(v);
+        if (!(ru->require = calloc(n, sizeof *ru->require))) {
+            c->nomem = true;
+            return;
+        }
+        size_t mark = rules_push_key(c, "require");
+        ru->nrequire = field_refs(c, v, "require", ru->require);
+        rules_pop(c, mark);
+    }
+    for (size_t i = 0; ru->when && i < ru->when->nrefs; i++)
+        rule_ref(ru, ru->when->refs[i]);
+    for (size_t i = 0; i < ru->nrequire; i++)
+        rule_ref(ru, ru->require[i]);
+    for (size_t i = 0; ru->check && i < ru->check->nrefs; i++)
+        rule_ref(ru, ru->check->refs[i]);
+}
+
 static void record_rule(rules_ctx *c, json_t *rule, json_t *all, size_t idx)
 {
     char got[200], q[160];
@@ -290,21 +382,39 @@ static void record_rule(rules_ctx *c, json_t *rule, json_t *all, size_t idx)
                     "\"check\"), got %s", rules_got(c, rule, got, sizeof got));
         return;
     }
+    struct assay_rules *r = c->r;
+    if (!r->rules && !(r->rules = calloc(json_array_size(all), sizeof *r->rules))) {
+        c->nomem = true;
+        return;
+    }
+    rules_rule *ru = &r->rules[r->nrules++];
     rules_check_keys(c, RP_RULE, rule);
     json_t *name = rules_get(rule, RP_RULE, "name"), *v;
     if (!json_object_get(rule, "name"))
         rules_error(c, RW_VALUE, "a rule needs a \"name\" (it names the rule in stats "
                     "and errors)");
+    else if (name && json_string_length(name) == 0) {
+        size_t m = rules_push_key(c, "name");
+        rules_error(c, RW_VALUE, "a rule name must not be empty");
+        rules_pop(c, m);
+    }
+    if (name)
+        ru->name = rules_strndup(c, json_string_value(name),
+                                 ru->name_len = json_string_length(name));
+    if ((v = rules_get(rule, RP_RULE, "description")))
+        ru->description = rules_strndup(c, json_string_value(v), json_string_length(v));
     if (!json_object_get(rule, "check") && !json_object_get(rule, "require"))
         rules_error(c, RW_VALUE, "a rule needs \"check\" (an expression over fields)");
-    word_value(c, rule, RP_RULE, "severity", rule_severity_words);
+    ru->severity = word_value(c, rule, RP_RULE, "severity", rule_severity_words) == 1
+                   ? RSEV_WARN : RSEV_ERROR;
     if ((v = rules_get(rule, RP_RULE, "mostly")) &&
         !(json_number_value(v) > 0 && json_number_value(v) <= 1)) {
         size_t m = rules_push_key(c, "mostly");
         rules_error(c, RW_VALUE, "expected a fraction above 0 and at most 1 for "
                     "\"mostly\", got %s", rules_got(c, v, got, sizeof got));
         rules_pop(c, m);
-    }
+    } else if (v)
+        ru->mostly = json_number_value(v);
     for (size_t k = 0; name && k < idx; k++) {
         json_t *other = json_object_get(json_array_get(all, k), "name");
         if (json_is_string(other) && json_equal(other, name)) {
@@ -315,6 +425,21 @@ static void record_rule(rules_ctx *c, json_t *rule, json_t *all, size_t idx)
             break;
         }
     }
+    rule_tests(c, rule, ru);
+}
+
+static void free_record_rules(struct assay_rules *r)
+{
+    for (size_t i = 0; i < r->nrules; i++) {
+        rules_rule *ru = &r->rules[i];
+        free(ru->name);
+        free(ru->description);
+        rules_expr_free(ru->when);
+        rules_expr_free(ru->check);
+        free(ru->require);
+        free(ru->refs);
+    }
+    free(r->rules);
 }
 
 static void load_record_rules(rules_ctx *c, json_t *root)
@@ -523,6 +648,7 @@ ASSAY_API void assay_rules_free(assay_rules *r)
         free(r->missing_values[i]);
     free(r->missing_values);
     free(r->missing_lens);
+    free_record_rules(r);
     free(r->primary_key);
     free(r->encoding);
     free(r->name);

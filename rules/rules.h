@@ -24,14 +24,27 @@ typedef enum rules_type {
 
 typedef enum rules_step {
     RS_TRIM = 0, RS_COLLAPSE_SPACES, RS_LOWER, RS_UPPER, RS_NFC, RS_STRIP_CONTROL,
-    RS_REPLACE_INVALID, RS_DEFAULT
+    RS_REPLACE_INVALID, RS_DEFAULT, RS_CASEFOLD, RS_NFKC, RS_FIX_MOJIBAKE, RS_MAP,
+    RS_REPLACE
 } rules_step;
+
+/* A map step's table (validators/clean.h): whole values, hashed. */
+typedef struct val_map val_map;
 
 typedef struct rules_clean {
     rules_step step;
-    char *arg;      /* RS_DEFAULT: the default value */
+    char *arg;      /* RS_DEFAULT: the default value; RS_REPLACE: "with" */
     size_t arg_len;
+    val_map *map;   /* RS_MAP: the table */
+    pcre2_code *re; /* RS_REPLACE: the pattern, compiled once (UTF) */
+    bool re_jit;    /* RS_REPLACE: JIT compile succeeded */
 } rules_clean;
+
+/* Table Schema formats of string fields that assay checks
+ * (validators/formats.h). */
+typedef enum rules_strfmt {
+    RF_NONE = 0, RF_EMAIL, RF_URI, RF_UUID, RF_IPV4, RF_IPV6, RF_HOSTNAME
+} rules_strfmt;
 
 typedef enum rules_severity { RSEV_ERROR = 0, RSEV_WARN } rules_severity;
 
@@ -76,7 +89,44 @@ typedef struct rules_field {
     char **true_values, **false_values; /* NULL: Table Schema defaults */
     size_t ntrue, nfalse;
     double mostly;           /* 0: not set */
+    rules_strfmt strfmt;     /* string fields: the format checked, or RF_NONE */
+    pcre2_code *format_re;   /* its pattern, compiled anchored with JIT */
+    bool format_jit;
+    char *case_locale;       /* string fields: ICU locale of lower, upper and
+                                casefold ("tr"); NULL: the root locale */
+    bool case_needs_icu;     /* case_locale maps ASCII letters otherwise than
+                                ASCII does (tr, az): no ASCII fast path */
+    struct val_datefmts *dates; /* date, time, datetime, year, yearmonth and
+                                   duration fields: formats, prefer, output,
+                                   locale, century_pivot, timezone and the
+                                   bounds, compiled (validators/datefmt.h);
+                                   NULL for other types */
+    struct val_locnum_spec *locnum; /* integer/number fields: the notation of
+                                       decimalChar, groupChar, bareNumber,
+                                       locale and "output": "plain"
+                                       (validators/locnum.h); NULL: plain */
 } rules_field;
+
+/* A compiled record-rule expression (rules/expr.h). */
+typedef struct expr_prog expr_prog;
+
+/* One item of rules[]: applies where `when` holds (always when NULL); then
+ * every `require` field must be present (not missing) and `check` must not
+ * be false (docs/record-rules.md). */
+typedef struct rules_rule {
+    char *name;
+    size_t name_len;
+    char *description;       /* NULL: none */
+    rules_severity severity;
+    double mostly;           /* 0: not set */
+    expr_prog *when;         /* NULL: every record */
+    expr_prog *check;        /* NULL: none (require only) */
+    size_t *require;         /* plan field indexes */
+    size_t nrequire;
+    size_t *refs;            /* every field when/check/require reads, once each,
+                                in order of first use: what -e shows */
+    size_t nrefs;
+} rules_rule;
 
 typedef enum rules_extra { REXTRA_PASS = 0, REXTRA_QUARANTINE } rules_extra;
 typedef enum rules_blank { RBLANK_QUARANTINE = 0, RBLANK_SKIP } rules_blank;
@@ -86,6 +136,8 @@ typedef struct rules_policy {
     double max_quarantine_rate;
     bool has_min_records;
     uint64_t min_records;
+    bool has_max_formats;    /* max_formats_per_field: a date column may mix */
+    uint64_t max_formats;    /* at most this many of its formats */
     rules_extra extra_fields;
     rules_blank blank_rows;
 } rules_policy;
@@ -110,6 +162,8 @@ struct assay_rules {
     char *encoding;          /* NULL: auto */
     rules_dialect dialect;
     rules_policy policy;
+    rules_rule *rules;       /* record rules, in file order */
+    size_t nrules;
 };
 
 /* rules_enum_has: is (p, n) one of the enum's values? */

@@ -153,8 +153,6 @@ static void test_pattern_and_bounds(void)
            {E, 2, 66, "$.fields[0].constraints.minimum",
             "\"minimum\" is a number, but field \"zip\" has type string; a string field's "
             "bounds are strings (for a length limit use \"minLength\")"},
-           {W, 4, 25, "$.fields[2].type",
-            "type \"date\": not checked yet by assay; values are checked as strings for now"},
            {E, 4, 60, "$.fields[2].constraints.maximum",
             "expected a string for \"maximum\" of a date field (e.g. \"2000-01-01\" or "
             "\"today\"), got the number 3"},
@@ -221,23 +219,13 @@ static void test_not_checked(void)
            "\"fields\": \"id\"}}],\n"
            "\"rules\": [{\"name\": \"r1\", \"check\": \"e != null\"}]}\n",
            ASSAY_OK,
-           {W, 2, 27, "$.fields[0].format", "format \"email\": not checked yet by assay"},
-           {W, 2, 54, "$.fields[0].clean[1]", "clean step \"nfc\": not checked yet by assay"},
-           {W, 3, 4, "$.fields[0].decimalChar", "\"decimalChar\": not checked yet by assay"},
-           {W, 3, 24, "$.fields[0].mostly",
-            "\"mostly\": not checked yet by assay; every failing value counts"},
+           {W, 3, 4, "$.fields[0].decimalChar",
+            "\"decimalChar\" applies to number fields only; it is ignored on string fields"},
            {W, 3, 55, "$.fields[0].constraints.maxItems",
             "\"maxItems\": not checked yet by assay"},
-           {W, 4, 25, "$.fields[1].type",
-            "type \"time\": not checked yet by assay; values are checked as strings for now"},
-           {W, 4, 33, "$.fields[1].formats", "\"formats\": not checked yet by assay"},
            {W, 6, 31, "$.dialect.doubleQuote", "\"doubleQuote\": not checked yet by assay"},
-           {W, 7, 13, "$.encoding",
-            "encoding \"latin1\": not checked yet by assay; only \"utf-8\" and \"auto\" are"},
            {W, 8, 1, "$.foreignKeys", "\"foreignKeys\": not checked yet by assay; "
-                                      "references to other tables are not resolved"},
-           {W, 9, 1, "$.rules",
-            "\"rules\": not checked yet by assay; record-level rules do not run yet"});
+                                      "references to other tables are not resolved"});
 }
 
 static void test_clean_dialect_policy(void)
@@ -248,16 +236,19 @@ static void test_clean_dialect_policy(void)
            "\"dialect\": {\"delimiter\": \";;\", \"quoteChar\": \"\xc3\xa9\", \"Header\": true},\n"
            "\"policy\": {\"max_quarantine_rate\": 1.5, \"extra_fields\": \"drop\",\n"
            "           \"blank_rows\": \"skp\", \"min_records\": -3},\n"
-           "\"rules\": [{\"name\": \"r\", \"check\": \"a\"}, {\"name\": \"r\"}]}\n",
+           "\"rules\": [{\"name\": \"r\", \"check\": \"a != null\"}, {\"name\": \"r\"}]}\n",
            ASSAY_E_RULES,
            {E, 1, 37, "$.fields[0].clean[0]", "unknown clean step \"trm\" (did you mean \"trim\"?)"},
            {E, 1, 60, "$.fields[0].clean[2]",
-            "expected {\"default\": VALUE}: a clean step object needs \"default\""},
+            "expected {\"default\": VALUE}, {\"map\": {...}} or {\"replace\": {...}}: "
+            "a clean step object needs one of them"},
            {E, 1, 61, "$.fields[0].clean[2].dflt",
-            "unknown key \"dflt\" in a clean step; expected one of: default (or a key "
+            "unknown key \"dflt\" in a clean step; expected one of: default, map, replace "
+            "(or a key "
             "starting with \"x-\")"},
            {E, 1, 75, "$.fields[0].clean[3]",
-            "expected a clean step name or {\"default\": VALUE}, got the number 5"},
+            "expected a clean step name or {\"default\": VALUE}, {\"map\": {...}} or "
+            "{\"replace\": {...}}, got the number 5"},
            {E, 2, 26, "$.dialect.delimiter",
             "expected a single character (not a line break) for \"delimiter\", got \";;\""},
            {E, 2, 45, "$.dialect.quoteChar",
@@ -272,10 +263,8 @@ static void test_clean_dialect_policy(void)
            {E, 4, 26, "$.policy.blank_rows", "unknown blank_rows \"skp\" (did you mean \"skip\"?)"},
            {E, 4, 48, "$.policy.min_records",
             "expected a non-negative integer for \"min_records\", got the number -3"},
-           {W, 5, 1, "$.rules",
-            "\"rules\": not checked yet by assay; record-level rules do not run yet"},
-           {E, 5, 40, "$.rules[1]", "a rule needs \"check\" (an expression over fields)"},
-           {E, 5, 49, "$.rules[1].name", "duplicate rule name \"r\""});
+           {E, 5, 48, "$.rules[1]", "a rule needs \"check\" (an expression over fields)"},
+           {E, 5, 57, "$.rules[1].name", "duplicate rule name \"r\""});
 }
 
 static void test_positions(void)
@@ -312,6 +301,25 @@ static void test_io(void)
     CHECK_EQ_INT(assay_diags_count(NULL), 0);
 }
 
+static void test_encoding(void)
+{
+    EXPECT("unknown encoding",
+           "{\"encoding\": \"latin-9000\", \"fields\": [{\"name\": \"a\"}]}\n",
+           ASSAY_E_RULES,
+           {E, 1, 14, "$.encoding",
+            "encoding \"latin-9000\": not an encoding ICU knows (e.g. \"utf-8\", "
+            "\"windows-1252\", \"ISO-8859-1\", \"Shift_JIS\", \"UTF-16LE\", or \"auto\")"});
+    EXPECT("stateful encoding",
+           "{\"encoding\": \"ISO-2022-JP\", \"fields\": [{\"name\": \"a\"}]}\n",
+           ASSAY_E_RULES,
+           {E, 1, 14, "$.encoding",
+            "encoding \"ISO-2022-JP\": a stateful encoding: a record cannot be decoded or "
+            "quarantined on its own, so assay does not read it"});
+    expect("known encoding",
+           "{\"encoding\": \"windows-1252\", \"fields\": [{\"name\": \"a\"}]}\n", ASSAY_OK,
+           NULL, 0);
+}
+
 int main(void)
 {
     test_unknown_keys();
@@ -321,6 +329,7 @@ int main(void)
     test_syntax();
     test_not_checked();
     test_clean_dialect_policy();
+    test_encoding();
     test_positions();
     test_io();
     return t_done();
