@@ -41,10 +41,26 @@ run() {
 }
 
 run "cat (floor)" "$data" cat "$data"
-run "assay check (core rules)" "$data" "$assay" check -r "$shared/bench/orders.core.rules.json" \
+# The benchmark rules plus three record rules, to price the expressions.
+python3 - "$shared/bench/orders.rules.json" "$dir/orders.rules3.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+r["rules"] = [
+    {"name": "cancelled_or_bounded", "check": "status == 'cancelled' || quantity <= 100"},
+    {"name": "us_zip_digits", "when": "country == 'US'", "check": "matches(zip, '^[0-9]{5}$')"},
+    {"name": "unit_price", "check": "amount / quantity < 100000"},
+]
+json.dump(r, open(sys.argv[2], "w"))
+PY
+run "assay check" "$data" "$assay" check -r "$shared/bench/orders.rules.json" \
   -o "$dir/assay.good.csv" -q "$dir/assay.bad.csv" --quiet "$data"
-run "assay check --no-clean" "$data" "$assay" check -r "$shared/bench/orders.core.rules.json" \
+run "assay check --no-clean" "$data" "$assay" check -r "$shared/bench/orders.rules.json" \
   -o "$dir/assay.good.csv" -q "$dir/assay.bad.csv" --quiet --no-clean "$data"
+run "assay check (+3 record rules)" "$data" "$assay" check -r "$dir/orders.rules3.json" \
+  -o "$dir/assay.good.csv" -q "$dir/assay.bad.csv" --quiet "$data"
+run "assay check (core rules, no dates)" "$data" "$assay" check \
+  -r "$shared/bench/orders.core.rules.json" \
+  -o "$dir/assay.good.csv" -q "$dir/assay.bad.csv" --quiet "$data"
 run "python stdlib" "$data" python3 "$shared/bench/peers/py_stdlib_validate.py" "$data" "$dir/py.bad.csv"
 if /usr/bin/python3 -c 'import pandas' 2>/dev/null; then
   run "pandas" "$data" /usr/bin/python3 "$shared/bench/peers/pandas_validate.py" "$data" \

@@ -82,8 +82,26 @@ static void print_top(const assay_check_result *r)
     }
 }
 
+/* ICU's detection guesses: a weak guess is said even under --quiet. */
+#define LOW_CONFIDENCE 25
+
+static void warn_encoding(const assay_check_result *r)
+{
+    if (r->decided_by && strcmp(r->decided_by, "detected") == 0 &&
+        r->confidence < LOW_CONFIDENCE)
+        cli_warning("input encoding detected as %s with low confidence (%d%%); name it "
+                    "with --encoding if that is wrong", r->encoding, r->confidence);
+    else if (r->decided_by && strcmp(r->decided_by, "fallback") == 0)
+        cli_warning("input encoding could not be detected; read as %s (name it with "
+                    "--encoding)", r->encoding);
+}
+
 static void print_summary(const assay_check_result *r)
 {
+    if (r->decided_by && (strcmp(r->decided_by, "detected") == 0 ||
+                          strcmp(r->encoding, "UTF-8") != 0))
+        cli_note("input encoding: %s (%s%s)", r->encoding, r->decided_by,
+                 strcmp(r->decided_by, "detected") == 0 ? ", see the statistics" : "");
     print_counts(r);
     print_top(r);
     if (r->quarantined > 0 && r->quarantine_path) {
@@ -93,7 +111,7 @@ static void print_summary(const assay_check_result *r)
             cli_note("quarantine: %s", r->quarantine_path);
     }
     if (!r->thresholds_ok)
-        cli_note("the data failed the rules' policy thresholds (exit 1)");
+        cli_note("the data failed the rules' policy: %s (exit 1)", r->breach);
 }
 
 static int run(cli_check_args *a)
@@ -116,6 +134,7 @@ static int run(cli_check_args *a)
     } else {
         if (res.read == 0)
             cli_warning("no records read");
+        warn_encoding(&res);
         if (!a->quiet)
             print_summary(&res);
         rc = res.thresholds_ok ? CLI_EXIT_OK : CLI_EXIT_DATA;

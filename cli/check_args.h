@@ -14,7 +14,7 @@ typedef struct cli_check_args {
     const char *rules;      /* -r */
     const char **inputs;    /* owned array of borrowed argv strings */
     size_t ninputs;
-    const char *encoding;   /* --encoding as given (auto or utf-8); NULL: auto */
+    const char *encoding;   /* --encoding as given (a name or auto); NULL: the rules' */
     int quiet;
     int help;               /* --help was given: print it, exit 0 */
 } cli_check_args;

@@ -17,6 +17,8 @@
 
 #include "engine/engine.h"
 #include "io/csv_writer.h"
+#include "io/decode.h"
+#include "rules/expr.h"
 #include "validators/clean.h"
 #include "validators/locnum.h"
 #include "validators/string.h"
@@ -120,6 +122,28 @@ static assay_status resolve_dialect(eng_run *run)
     return run->quarantine_path ? ASSAY_OK : ASSAY_E_NOMEM;
 }
 
+/* Every input's encoding is decided before any record is read (the sample is
+ * peeked, not lost), and all must agree: they are one stream (SPEC 4a). */
+static assay_status open_decoders(eng_run *run)
+{
+    const char *enc = run->opts->encoding ? run->opts->encoding
+                      : run->rules->encoding ? run->rules->encoding : "auto";
+    for (size_t k = 0; k < run->ninputs; k++) {
+        eng_input *in = &run->inputs[k];
+        assay_error e = {0};
+        assay_status st = io_decode_new(io_fd_read, &in->fd, enc, &in->dec, &e);
+        if (st)
+            return fail(run, st, "%s: %s", is_stdin(in->name) ? "standard input" : in->name,
+                        e.message);
+        char msg[512];
+        const eng_input *first = &run->inputs[0];
+        if (k > 0 && !io_decode_same(io_decode_info(first->dec), first->name,
+                                     io_decode_info(in->dec), in->name, msg, sizeof msg))
+            return fail(run, ASSAY_E_USAGE, "%s", msg);
+    }
+    return ASSAY_OK;
+}
+
 static assay_status open_inputs(eng_run *run)
 {
     const assay_check_opts *o = run->opts;
@@ -142,7 +166,7 @@ static assay_status open_inputs(eng_run *run)
             return fail(run, ASSAY_E_IO, "%s: cannot open input: %s", in->name,
                         strerror(errno));
     }
-    return ASSAY_OK;
+    return open_decoders(run);
 }
 
 /* An output that names an input would destroy the data it reads; two outputs
@@ -195,6 +219,16 @@ static assay_status open_outputs(eng_run *run)
     return st;
 }
 
+/* A temporal field's per-thread parser and its per-format counters. */
+static assay_status alloc_dates(eng_run *run, size_t i)
+{
+    const rules_field *f = &run->rules->fields[i];
+    size_t nf = val_datefmts_count(f->dates);
+    run->st.fields[i].formats = calloc(nf ? nf : 1, sizeof *run->st.fields[i].formats);
+    run->dates[i] = val_date_worker_new(f->dates, run->now_micros);
+    return run->st.fields[i].formats && run->dates[i] ? ASSAY_OK : ASSAY_E_NOMEM;
+}
+
 static assay_status alloc_state(eng_run *run)
 {
     const struct assay_rules *r = run->rules;
@@ -203,11 +237,18 @@ static assay_status alloc_state(eng_run *run)
     run->st.fields = calloc(n ? n : 1, sizeof *run->st.fields);
     run->field_keys = calloc(n ? n : 1, sizeof *run->field_keys);
     run->bounds = calloc(n ? n : 1, sizeof *run->bounds);
+    run->dates = calloc(n ? n : 1, sizeof *run->dates);
     run->errs_written = calloc((n + 1) * ER_COUNT, sizeof *run->errs_written);
     run->md = val_match_data_new(r);
     run->locnum = val_locnum_worker_new();
-    if (!run->vals || !run->st.fields || !run->field_keys || !run->bounds ||
-        !run->errs_written || !run->md || !run->locnum)
+    run->expr = expr_state_new(r);
+    run->xvals = calloc(n ? n : 1, sizeof *run->xvals);
+    run->st.rule_viol = calloc(r->nrules + 1, sizeof *run->st.rule_viol);
+    run->st.rule_eval = calloc(r->nrules + 1, sizeof *run->st.rule_eval);
+    run->rule_errs_written = calloc(r->nrules + 1, sizeof *run->rule_errs_written);
+    if (!run->vals || !run->st.fields || !run->field_keys || !run->bounds || !run->dates ||
+        !run->errs_written || !run->md || !run->locnum || !run->expr || !run->xvals ||
+        !run->st.rule_viol || !run->st.rule_eval || !run->rule_errs_written)
         return ASSAY_E_NOMEM;
     for (size_t i = 0; i < n; i++) {
         const rules_field *f = &r->fields[i];
@@ -216,6 +257,8 @@ static assay_status alloc_state(eng_run *run)
         core_buf_init(&run->vals[i].plain, 0);
         if (f->type == RT_INTEGER || f->type == RT_NUMBER)
             val_bounds_compile(f, &run->bounds[i]);
+        if (f->dates && alloc_dates(run, i))
+            return ASSAY_E_NOMEM;
         bool single_pk = r->npk == 1 && r->primary_key[0] == i;
         if (f->unique || single_pk) {
             run->field_keys[i] = eng_keyset_new(run->unique_limit);
@@ -233,9 +276,32 @@ static assay_status alloc_state(eng_run *run)
     return ASSAY_OK;
 }
 
+/* The clock of today()/now() and relative bounds: --now, else the system's. */
+static assay_status resolve_clock(eng_run *run)
+{
+    const char *now = run->opts->now;
+    if (!now) {
+        run->now_micros = expr_clock_now();
+        return ASSAY_OK;
+    }
+    int64_t days;
+    size_t n = strlen(now);
+    if (rules_parse_iso_datetime(now, n, &run->now_micros))
+        return ASSAY_OK;
+    if (rules_parse_iso_date(now, n, &days)) {
+        run->now_micros = days * EXPR_US_PER_DAY;
+        return ASSAY_OK;
+    }
+    return fail(run, ASSAY_E_USAGE,
+                "--now %s: expected an ISO 8601 date (2024-03-05) or datetime "
+                "(2024-03-05T10:22:00Z)", now);
+}
+
 static assay_status setup(eng_run *run)
 {
-    assay_status st = resolve_dialect(run);
+    assay_status st = resolve_clock(run);
+    if (!st)
+        st = resolve_dialect(run);
     if (!st)
         st = open_inputs(run);
     if (!st)
@@ -244,6 +310,8 @@ static assay_status setup(eng_run *run)
         st = open_outputs(run);
     if (!st)
         st = alloc_state(run);
+    if (!st)
+        expr_state_set_clock(run->expr, run->now_micros);
     if (st == ASSAY_E_NOMEM && !run->err->message[0])
         fail(run, st, "out of memory");
     return st;
@@ -259,11 +327,16 @@ static void free_state(eng_run *run)
         }
         if (run->field_keys)
             eng_keyset_free(run->field_keys[i]);
+        if (run->dates)
+            val_date_worker_free(run->dates[i]);
+        if (run->st.fields)
+            free(run->st.fields[i].formats);
     }
     eng_keyset_free(run->pk_keys);
     for (size_t k = 0; k < run->ninputs; k++) {
         eng_input *in = &run->inputs[k];
         io_csv_reader_free(in->reader);
+        io_decode_free(in->dec);
         if (in->fd > 0)
             close(in->fd);
         free(in->col_of_field);
@@ -276,11 +349,17 @@ static void free_state(eng_run *run)
     free(run->st.fields);
     free(run->field_keys);
     free(run->bounds);
+    free(run->dates);
     free(run->errs_written);
     free(run->viol);
     free(run->outfields);
     val_match_data_free(run->md);
     val_locnum_worker_free(run->locnum);
+    expr_state_free(run->expr);
+    free(run->xvals);
+    free(run->st.rule_viol);
+    free(run->st.rule_eval);
+    free(run->rule_errs_written);
     core_buf_free(&run->msgs);
     core_buf_free(&run->line);
     core_buf_free(&run->pkkey);
@@ -290,19 +369,86 @@ static void free_state(eng_run *run)
 
 /* Thresholds of SPEC §2: quarantined / read <= limit (0 by default), and
  * read >= policy.min_records when set. */
+size_t eng_threshold_max(const eng_run *run)
+{
+    return 2 + 2 * run->rules->nfields + run->rules->nrules;
+}
+
+/* How many of a date field's formats read at least one value. */
+static uint64_t formats_used(const eng_run *run, size_t i)
+{
+    uint64_t used = 0;
+    size_t nf = val_datefmts_count(run->rules->fields[i].dates);
+    for (size_t k = 0; k < nf; k++)
+        used += run->st.fields[i].formats[k] > 0;
+    return used;
+}
+
+/* The fraction of records that passed a "mostly" check, over base records. */
+static eng_threshold mostly(const char *field, const char *rule, double limit,
+                            uint64_t failed, uint64_t base)
+{
+    double actual = base ? 1.0 - (double)failed / (double)base : 1.0;
+    return (eng_threshold){"mostly", field, rule, limit, actual, actual >= limit};
+}
+
 void eng_thresholds(const eng_run *run, eng_threshold *t, size_t *n)
 {
-    const rules_policy *p = &run->rules->policy;
+    const struct assay_rules *r = run->rules;
+    const rules_policy *p = &r->policy;
+    const eng_stats *s = &run->st;
     *n = 0;
     double limit = p->has_max_quarantine_rate ? p->max_quarantine_rate : 0.0;
-    double actual = run->st.read ? (double)run->st.quarantined / (double)run->st.read : 0.0;
-    t[*n] = (eng_threshold){"max_quarantine_rate", limit, actual, actual <= limit};
-    (*n)++;
-    if (p->has_min_records) {
-        t[*n] = (eng_threshold){"min_records", (double)p->min_records,
-                                (double)run->st.read, run->st.read >= p->min_records};
-        (*n)++;
+    double actual = s->read ? (double)s->quarantined / (double)s->read : 0.0;
+    t[(*n)++] = (eng_threshold){"max_quarantine_rate", NULL, NULL, limit, actual,
+                                actual <= limit};
+    if (p->has_min_records)
+        t[(*n)++] = (eng_threshold){"min_records", NULL, NULL, (double)p->min_records,
+                                    (double)s->read, s->read >= p->min_records};
+    uint64_t parsed = s->read - s->unparsed;
+    for (size_t i = 0; i < r->nfields; i++)
+        if (r->fields[i].mostly > 0)
+            t[(*n)++] = mostly(r->fields[i].name, NULL, r->fields[i].mostly,
+                               s->fields[i].failed, parsed);
+    for (size_t i = 0; i < r->nfields && p->has_max_formats; i++)
+        if (r->fields[i].dates) {
+            uint64_t used = formats_used(run, i);
+            t[(*n)++] = (eng_threshold){"max_formats_per_field", r->fields[i].name, NULL,
+                                        (double)p->max_formats, (double)used,
+                                        used <= p->max_formats};
+        }
+    for (size_t k = 0; k < r->nrules; k++)
+        if (r->rules[k].mostly > 0)
+            t[(*n)++] = mostly(NULL, r->rules[k].name, r->rules[k].mostly,
+                               s->rule_viol[k], s->rule_eval[k]);
+}
+
+/* "quarantined 0.6 of the records, above max_quarantine_rate 0" for the summary. */
+static void describe_breach(assay_check_result *res, const eng_threshold *t, bool more)
+{
+    size_t len = strlen(res->breach);
+    char *p = res->breach + len;
+    size_t cap = sizeof res->breach - len;
+    if (more) {
+        if (cap < 3)
+            return;
+        memcpy(p, "; ", 3);
+        p += 2;
+        cap -= 2;
     }
+    if (strcmp(t->name, "max_quarantine_rate") == 0)
+        snprintf(p, cap, "quarantined %.4g of the records, above max_quarantine_rate %g",
+                 t->actual, t->limit);
+    else if (strcmp(t->name, "max_formats_per_field") == 0)
+        snprintf(p, cap, "field %s mixes %.0f date formats, more than max_formats_per_field %.0f",
+                 t->field, t->actual, t->limit);
+    else if (strcmp(t->name, "min_records") == 0)
+        snprintf(p, cap, "%.0f records read, fewer than min_records %.0f", t->actual,
+                 t->limit);
+    else
+        snprintf(p, cap, "%s %s passed in %.4g of the records, below mostly %g",
+                 t->field ? "field" : "rule", t->field ? t->field : t->rule, t->actual,
+                 t->limit);
 }
 
 static assay_status finish(eng_run *run, assay_status st, assay_check_result *res)
@@ -327,12 +473,25 @@ static assay_status finish(eng_run *run, assay_status st, assay_check_result *re
         else if (io_out_commit(outs[i], run->err))
             st = ASSAY_E_IO;
     }
-    eng_threshold t[4];
-    size_t nt;
-    eng_thresholds(run, t, &nt);
+    eng_threshold *t = calloc(eng_threshold_max(run), sizeof *t);
+    size_t nt = 0;
+    if (t && run->st.fields)
+        eng_thresholds(run, t, &nt);
+    else if (!st)
+        st = ASSAY_E_NOMEM;
     res->thresholds_ok = 1;
     for (size_t i = 0; i < nt; i++)
+        if (!t[i].ok)
+            describe_breach(res, &t[i], res->breach[0] != 0);
+    for (size_t i = 0; i < nt; i++)
         res->thresholds_ok &= t[i].ok;
+    free(t);
+    if (run->ninputs && run->inputs[0].dec) {
+        const io_decoding *d = io_decode_info(run->inputs[0].dec);
+        snprintf(res->encoding, sizeof res->encoding, "%s", d->name);
+        res->decided_by = io_decided_by_name(d->decided_by);
+        res->confidence = d->confidence;
+    }
     res->read = run->st.read;
     res->passed = run->st.passed;
     res->quarantined = run->st.quarantined;

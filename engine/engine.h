@@ -18,18 +18,26 @@
 #include "io/outfile.h"
 #include "rules/rules.h"
 #include "validators/bounds.h"
+#include "validators/datefmt.h"
+#include "validators/expr_eval.h"
 
 /* Every rule a violation can name. Field rules first, then structural ones. */
 typedef enum eng_rule {
     ER_REQUIRED = 0, ER_TYPE, ER_PATTERN, ER_ENUM, ER_MINIMUM, ER_MAXIMUM,
-    ER_MINLENGTH, ER_MAXLENGTH, ER_UNIQUE, ER_PRIMARYKEY,
+    ER_MINLENGTH, ER_MAXLENGTH, ER_UNIQUE, ER_PRIMARYKEY, ER_AMBIGUOUS_DATE,
+    ER_FORMAT,
     ER_BLANK_ROW, ER_EXTRA_CELL, ER_MISSING_CELL, ER_MALFORMED, ER_ENCODING,
     ER_CONTROL_CHARS, ER_RECORD_TOO_LARGE, ER_HEADER, ER_EXTRA_FIELD,
-    ER_UNWRITABLE, ER_COUNT
+    ER_UNWRITABLE, ER_RECORD_RULE, ER_COUNT
 } eng_rule;
-#define ER_FIELD_RULES (ER_PRIMARYKEY + 1)
+#define ER_FIELD_RULES (ER_FORMAT + 1)
 
 const char *eng_rule_name(eng_rule r);
+struct eng_run;
+struct eng_violation;
+/* The rule a violation names (a record rule's own name) and its value. */
+const char *eng_viol_rule(const struct eng_run *run, const struct eng_violation *v);
+const char *eng_viol_value(const struct eng_run *run, const struct eng_violation *v);
 
 typedef struct eng_violation {
     int field;               /* plan field index; -1: record level */
@@ -37,6 +45,10 @@ typedef struct eng_violation {
     size_t label_len;
     eng_rule rule;
     rules_severity sev;
+    bool counts_only;        /* a "mostly" check: counted, never quarantines */
+    size_t rule_index;       /* ER_RECORD_RULE: index into the plan's rules */
+    bool value_in_msgs;      /* the value lives in msgs at val_off */
+    size_t val_off;
     bool has_value;
     const char *value;
     size_t value_len;
@@ -54,15 +66,23 @@ typedef struct eng_value {
     bool type_ok;     /* present, not missing, and of the field's type */
     bool changed;     /* cleaning changed it */
     int64_t ival;     /* RT_INTEGER */
+    bool bval;        /* RT_BOOLEAN */
+    val_dt dt;        /* temporal types */
     val_dec dec;      /* RT_NUMBER: a view of p */
     core_buf clean;   /* storage for the cleaned text */
     core_buf key;     /* canonical typed text for uniqueness */
+    core_buf plain;   /* a locale-written number in plain notation */
+    const char *pn_p; /* the plain text the type check read (p, or plain) */
+    size_t pn_n;
 } eng_value;
 
 /* Per-field statistics. */
 typedef struct eng_field_stats {
     uint64_t missing, invalid, cleaned;
-    uint64_t violations[ER_FIELD_RULES];
+    uint64_t failed;       /* records with any violation of this field */
+    uint64_t ambiguous_resolved; /* dates that prefer decided */
+    uint64_t *formats;     /* dates: values each format parsed */
+    uint64_t violations[ER_COUNT]; /* field rules, and control_chars */
 } eng_field_stats;
 
 typedef struct eng_stats {
@@ -71,6 +91,8 @@ typedef struct eng_stats {
     uint64_t invalid_sequences;
     uint64_t structural[ER_COUNT]; /* record-level rule counts */
     eng_field_stats *fields;       /* one per plan field */
+    uint64_t *rule_viol;           /* per record rule: violations */
+    uint64_t *rule_eval;           /* per record rule: records it applied to */
 } eng_stats;
 
 /* How one input's columns map to the plan. */
@@ -78,6 +100,7 @@ typedef struct eng_input {
     const char *name;        /* as given; "-" for stdin */
     int fd;
     io_csv_reader *reader;
+    struct io_decode *dec;   /* the input's encoding: UTF-8 passes through */
     const io_slice *labels;  /* header labels (borrowed from the reader) */
     size_t ncols;            /* header (or first record) width */
     ptrdiff_t *col_of_field; /* plan field -> column, -1 absent */
@@ -115,6 +138,7 @@ typedef struct eng_run {
     char **hdr_extra, **hdr_missing; /* stats.header lists */
     size_t nhdr_extra, nhdr_missing;
     uint64_t *errs_written;  /* per (field+1, rule): lines written to -e */
+    uint64_t *rule_errs_written; /* per record rule: lines written to -e */
     eng_stats st;
     /* per-record scratch */
     eng_value *vals;
@@ -124,25 +148,40 @@ typedef struct eng_run {
     io_slice *outfields;
     size_t capout;
     pcre2_match_data *md;
+    struct val_locnum_worker *locnum; /* per-thread ICU number handles */
+    expr_state *expr;        /* per-thread record-rule evaluator */
+    val_date_worker **dates; /* per temporal field: its per-thread parser */
+    char tmsg[512];          /* the message of a failed type check */
+    expr_value *xvals;       /* one per plan field, for the record rules */
+    int64_t now_micros;      /* the clock of today()/now() (--now) */
     uint64_t record_no;
     const char *input_label; /* set when several inputs */
+    eng_input *cur;          /* the input being read */
     double t0;
     assay_error *err;
 } eng_run;
 
 typedef struct eng_threshold {
-    const char *name;
+    const char *name;        /* max_quarantine_rate, min_records, mostly */
+    const char *field;       /* mostly of a field: its name */
+    const char *rule;        /* mostly of a record rule: its name */
     double limit, actual;
     bool ok;
 } eng_threshold;
 
 /* engine/check.c */
+/* Every threshold of the run; t has room for eng_threshold_max(run). */
+size_t eng_threshold_max(const eng_run *run);
 void eng_thresholds(const eng_run *run, eng_threshold *t, size_t *n);
 
 /* engine/route.c */
 assay_status eng_process_input(eng_run *run, eng_input *in, size_t index);
 assay_status eng_pk_setup(eng_run *run);
 void eng_header_free(eng_run *run);
+
+/* engine/record_rules.c */
+assay_status eng_check_rules(eng_run *run);
+void eng_expr_temporal(expr_value *x, const struct eng_value *v);
 
 /* engine/record.c */
 assay_status eng_check_values(eng_run *run, const io_record *rec, const eng_input *in,

@@ -13,19 +13,32 @@
 #include "validators/boolean.h"
 #include "validators/bounds.h"
 #include "validators/clean.h"
+#include "validators/locnum.h"
 #include "validators/number.h"
 #include "validators/string.h"
 
 static const char *const rule_names[ER_COUNT] = {
     "required", "type", "pattern", "enum", "minimum", "maximum", "minLength",
-    "maxLength", "unique", "primaryKey", "blank_row", "extra_cell",
+    "maxLength", "unique", "primaryKey", "ambiguous_date", "format", "blank_row", "extra_cell",
     "missing_cell", "malformed", "encoding", "control_chars", "record_too_large",
-    "header", "extra_field", "unwritable",
+    "header", "extra_field", "unwritable", "record_rule",
 };
 
 const char *eng_rule_name(eng_rule r)
 {
     return r < ER_COUNT ? rule_names[r] : "unknown";
+}
+
+const char *eng_viol_rule(const eng_run *run, const eng_violation *v)
+{
+    if (v->rule == ER_RECORD_RULE)
+        return run->rules->rules[v->rule_index].name;
+    return eng_rule_name(v->rule);
+}
+
+const char *eng_viol_value(const eng_run *run, const eng_violation *v)
+{
+    return v->value_in_msgs ? run->msgs.data + v->val_off : v->value;
 }
 
 assay_status eng_add_violation(eng_run *run, int field, eng_rule rule,
@@ -122,34 +135,156 @@ static const char *type_message(rules_type t)
     }
 }
 
-/* Type check; on success fills the value's canonical key for uniqueness. */
-static bool check_type(const rules_field *f, eng_value *v)
+/* Reads a locale-written integer or number into plain notation (pn_p/pn_n);
+ * without a notation the plain text is the value itself. */
+static int read_notation(eng_run *run, const rules_field *f, eng_value *v,
+                         const char **msg)
 {
-    char buf[VAL_INT64_BUF];
+    v->pn_p = v->p;
+    v->pn_n = v->n;
+    if (!f->locnum || (f->type != RT_INTEGER && f->type != RT_NUMBER))
+        return 1;
+    val_locnum_result r = val_locnum_parse(f->locnum, run->locnum, v->p, v->n, &v->plain,
+                                           &v->pn_p, &v->pn_n);
+    if (r == VAL_LOCNUM_OK)
+        return 1;
+    if (r == VAL_LOCNUM_INVALID || r == VAL_LOCNUM_RANGE) {
+        *msg = val_locnum_message(f->locnum, r);
+        return 0;
+    }
+    return -1;
+}
+
+/* A temporal value: parsed by the field's formats (fast matcher, ICU for
+ * the rest); counted under the format that read it. */
+static int check_date(eng_run *run, size_t i, eng_value *v, const char **msg,
+                      eng_rule *rule)
+{
+    const rules_field *f = &run->rules->fields[i];
+    eng_field_stats *fs = &run->st.fields[i];
+    val_date_result r;
+    val_date_parse(run->dates[i], v->p, v->n, &r);
+    if (r.status != VAL_DATE_OK) {
+        *rule = strcmp(val_date_rule(&r), "ambiguous_date") == 0 ? ER_AMBIGUOUS_DATE
+                                                                 : ER_TYPE;
+        val_date_message(f->dates, &r, run->tmsg, sizeof run->tmsg);
+        *msg = run->tmsg;
+        return 0;
+    }
+    v->dt = r.value;
+    if (r.format >= 0)
+        fs->formats[r.format]++;
+    fs->ambiguous_resolved += r.resolved;
+    char key[64];
     size_t len;
+    core_buf_clear(&v->key);
+    if (v->dt.has_offset) { /* one instant written with two offsets is one key */
+        int32_t nanos;
+        int64_t secs = val_date_utc_seconds(run->dates[i], &v->dt, &nanos);
+        len = (size_t)snprintf(key, sizeof key, "%lld.%09d", (long long)secs, (int)nanos);
+    } else
+        len = val_dt_iso(&v->dt, key, sizeof key);
+    return core_buf_append(&v->key, key, len < sizeof key ? len : sizeof key - 1) ? -1 : 1;
+}
+
+/* Type check: 1 of the type (the canonical key for uniqueness is filled), 0
+ * not (*msg and *rule say why), -1 out of memory. */
+static int check_type(eng_run *run, size_t i, eng_value *v, const char **msg,
+                      eng_rule *rule)
+{
+    const rules_field *f = &run->rules->fields[i];
+    char buf[VAL_INT64_BUF];
+    *msg = type_message(f->type);
+    *rule = ER_TYPE;
+    if (f->dates)
+        return check_date(run, i, v, msg, rule);
+    int ok = read_notation(run, f, v, msg);
+    if (ok <= 0)
+        return ok;
+    const char *p = v->pn_p;
+    size_t n = v->pn_n;
     core_buf_clear(&v->key);
     switch (f->type) {
     case RT_INTEGER:
-        if (!val_integer_parse(v->p, v->n, &v->ival))
-            return false;
-        len = val_integer_key(v->ival, buf);
-        return core_buf_append(&v->key, buf, len) == ASSAY_OK;
+        if (!val_integer_parse(p, n, &v->ival))
+            return 0;
+        return core_buf_append(&v->key, buf, val_integer_key(v->ival, buf)) ? -1 : 1;
     case RT_NUMBER:
-        if (!val_number_parse(v->p, v->n, &v->dec))
-            return false;
-        if (core_buf_reserve(&v->key, VAL_CANON_CAP(v->n)))
-            return false;
-        v->key.len = val_dec_canon(&v->dec, v->key.data, VAL_CANON_CAP(v->n));
-        return true;
+        if (!val_number_parse(p, n, &v->dec))
+            return 0;
+        if (core_buf_reserve(&v->key, VAL_CANON_CAP(n)))
+            return -1;
+        v->key.len = val_dec_canon(&v->dec, v->key.data, VAL_CANON_CAP(n));
+        return 1;
     case RT_BOOLEAN: {
-        int b = val_boolean_parse(v->p, v->n, f);
+        int b = val_boolean_parse(p, n, f);
         if (b < 0)
-            return false;
-        return core_buf_puts(&v->key, b ? "true" : "false") == ASSAY_OK;
+            return 0;
+        v->bval = b;
+        return core_buf_puts(&v->key, b ? "true" : "false") ? -1 : 1;
     }
     default:
-        return core_buf_append(&v->key, v->p, v->n) == ASSAY_OK;
+        return core_buf_append(&v->key, p, n) ? -1 : 1;
     }
+}
+
+/* With "output": "plain", a number written in a locale's notation is
+ * rewritten in plain notation (step normalise), unless --no-clean. */
+static assay_status normalise_number(eng_run *run, size_t i, eng_value *v, uint64_t line)
+{
+    const rules_field *f = &run->rules->fields[i];
+    if (run->opts->no_clean || !f->locnum || !val_locnum_rewrites(f->locnum) ||
+        v->pn_p == v->p)
+        return ASSAY_OK;
+    if (!v->changed)
+        run->st.fields[i].cleaned++;
+    assay_status st = ASSAY_OK;
+    if (run->chg)
+        st = eng_write_change(run, run->record_no, line, (int)i, "normalise", v->p, v->n,
+                              v->pn_p, v->pn_n);
+    v->p = v->pn_p;
+    v->n = v->pn_n;
+    v->changed = true;
+    return st;
+}
+
+/* With "output", a date or datetime is rewritten when its text changes
+ * (step normalise), unless --no-clean. */
+static assay_status normalise_date(eng_run *run, size_t i, eng_value *v, uint64_t line)
+{
+    const rules_field *f = &run->rules->fields[i];
+    if (run->opts->no_clean || !val_datefmts_has_output(f->dates))
+        return ASSAY_OK;
+    if (core_buf_reserve(&v->plain, VAL_DATE_TEXT_MAX))
+        return ASSAY_E_NOMEM;
+    bool changed = false;
+    size_t n = val_date_output(run->dates[i], &v->dt, v->p, v->n, v->plain.data,
+                               VAL_DATE_TEXT_MAX, &changed);
+    if (!changed || n >= VAL_DATE_TEXT_MAX)
+        return ASSAY_OK;
+    v->plain.len = n;
+    if (!v->changed)
+        run->st.fields[i].cleaned++;
+    assay_status st = ASSAY_OK;
+    if (run->chg)
+        st = eng_write_change(run, run->record_no, line, (int)i, "normalise", v->p, v->n,
+                              v->plain.data, n);
+    v->p = v->plain.data;
+    v->n = n;
+    v->changed = true;
+    return st;
+}
+
+static assay_status check_date_bounds(eng_run *run, size_t i, const eng_value *v)
+{
+    const rules_field *f = &run->rules->fields[i];
+    val_bound_result r = val_date_check_bounds(run->dates[i], &v->dt);
+    if (r == VAL_BOUND_OK)
+        return ASSAY_OK;
+    char msg[256];
+    val_date_bound_message(run->dates[i], r, msg, sizeof msg);
+    return eng_add_violation(run, (int)i, r == VAL_BOUND_BELOW_MIN ? ER_MINIMUM : ER_MAXIMUM,
+                             f->severity, v->p, v->n, true, "%s", msg);
 }
 
 static assay_status check_bounds(eng_run *run, size_t i, const eng_value *v,
@@ -258,11 +393,34 @@ static assay_status check_constraints(eng_run *run, size_t i, const eng_value *v
         st = check_enum(run, i, v);
     if (!st && (run->bounds[i].has_min || run->bounds[i].has_max))
         st = check_bounds(run, i, v, &run->bounds[i]);
+    if (!st && f->dates && val_datefmts_has_bounds(f->dates))
+        st = check_date_bounds(run, i, v);
     if (!st && (f->min_length >= 0 || f->max_length >= 0))
         st = check_length(run, i, v);
     if (!st)
         st = check_unique(run, i, v);
     return st;
+}
+
+/* The value as record rules see it: null when missing or not of its type. */
+static void eng_expr_value(eng_run *run, size_t i, const eng_value *v)
+{
+    const rules_field *f = &run->rules->fields[i];
+    expr_value *x = &run->xvals[i];
+    memset(x, 0, sizeof *x);
+    x->missing = v->missing;
+    x->null = v->missing || !v->type_ok;
+    x->text = v->p;
+    x->len = v->n;
+    if (x->null)
+        return;
+    switch (f->type) {
+    case RT_INTEGER: x->kind = EXPR_V_INT; x->u.i = v->ival; break;
+    case RT_NUMBER: x->kind = EXPR_V_DEC; x->u.d = v->dec; break;
+    case RT_BOOLEAN: x->kind = EXPR_V_BOOL; x->u.b = v->bval; break;
+    case RT_STRING: case RT_ANY: x->kind = EXPR_V_STR; break;
+    default: eng_expr_temporal(x, v); break;
+    }
 }
 
 static assay_status check_one(eng_run *run, size_t i, eng_value *v, uint64_t line)
@@ -282,16 +440,29 @@ static assay_status check_one(eng_run *run, size_t i, eng_value *v, uint64_t lin
                                    v->present ? "required value is missing"
                                               : "required column \"%s\" is absent",
                                    f->name);
-    } else if (!(v->type_ok = check_type(f, v))) {
-        st = eng_add_violation(run, (int)i, ER_TYPE, f->severity, v->p, v->n, true,
-                               "%s", type_message(f->type));
     } else {
-        st = check_constraints(run, i, v);
+        const char *msg;
+        eng_rule rule;
+        int t = check_type(run, i, v, &msg, &rule);
+        v->type_ok = t > 0;
+        if (t < 0)
+            st = ASSAY_E_NOMEM;
+        else if (!t)
+            st = eng_add_violation(run, (int)i, rule, f->severity, v->p, v->n, true,
+                                   "%s", msg);
+        else if (!(st = check_constraints(run, i, v)))
+            st = f->dates ? normalise_date(run, i, v, line) : normalise_number(run, i, v, line);
     }
-    for (size_t k = before; k < run->nviol; k++)
+    for (size_t k = before; k < run->nviol; k++) {
         fs->violations[run->viol[k].rule]++;
-    if (run->nviol > before && f->severity == RSEV_ERROR)
-        fs->invalid++;
+        run->viol[k].counts_only = f->mostly > 0; /* judged over the run */
+    }
+    if (run->nviol > before) {
+        fs->failed++;
+        if (f->severity == RSEV_ERROR)
+            fs->invalid++;
+    }
+    eng_expr_value(run, i, v);
     return st;
 }
 
@@ -343,5 +514,7 @@ assay_status eng_check_values(eng_run *run, const io_record *rec, const eng_inpu
     }
     if (!st && run->pk_keys)
         st = check_primary_key(run);
+    if (!st && r->nrules)
+        st = eng_check_rules(run);
     return st;
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "engine/engine.h"
+#include "io/decode.h"
 
 #define ERRORS_VERSION 1
 #define STATS_VERSION 1
@@ -27,11 +28,20 @@ static bool over_cap(eng_run *run, const eng_violation *v)
     uint64_t cap = run->opts->max_errors_per_rule;
     if (!cap)
         return false;
-    uint64_t *n = &run->errs_written[(size_t)(v->field + 1) * ER_COUNT + v->rule];
+    uint64_t *n = v->rule == ER_RECORD_RULE
+                      ? &run->rule_errs_written[v->rule_index]
+                      : &run->errs_written[(size_t)(v->field + 1) * ER_COUNT + v->rule];
     if (*n >= cap)
         return true;
     (*n)++;
     return false;
+}
+
+static double viol_mostly(const eng_run *run, const eng_violation *v)
+{
+    if (v->rule == ER_RECORD_RULE)
+        return run->rules->rules[v->rule_index].mostly;
+    return v->field >= 0 ? run->rules->fields[v->field].mostly : 0;
 }
 
 static void put_violation(core_buf *b, const eng_run *run, const eng_violation *v)
@@ -45,23 +55,26 @@ static void put_violation(core_buf *b, const eng_run *run, const eng_violation *
     else
         core_buf_puts(b, "null");
     core_buf_puts(b, ",\"rule\":");
-    const char *rule = eng_rule_name(v->rule);
+    const char *rule = eng_viol_rule(run, v);
     core_buf_json_str(b, rule, strlen(rule));
     core_buf_puts(b, ",\"value\":");
     if (!v->has_value)
         core_buf_puts(b, "null");
     else {
+        const char *value = eng_viol_value(run, v);
         size_t n = v->value_len > VALUE_MAX ? VALUE_MAX : v->value_len;
         /* Do not cut a UTF-8 sequence in half. */
-        while (n < v->value_len && n > 0 && ((unsigned char)v->value[n] & 0xC0) == 0x80)
+        while (n < v->value_len && n > 0 && ((unsigned char)value[n] & 0xC0) == 0x80)
             n--;
-        core_buf_json_str(b, v->value, n);
+        core_buf_json_str(b, value, n);
         if (n < v->value_len)
             core_buf_puts(b, ",\"truncated\":true");
     }
     core_buf_printf(b, ",\"severity\":\"%s\",\"message\":",
                     v->sev == RSEV_WARN ? "warn" : "error");
     core_buf_json_str(b, run->msgs.data + v->msg_off, v->msg_len);
+    if (v->counts_only) /* a "mostly" check: judged over the run */
+        core_buf_printf(b, ",\"mostly\":%g", viol_mostly(run, v));
     core_buf_printf(b, ",\"errors_version\":%d}\n", ERRORS_VERSION);
 }
 
@@ -138,17 +151,31 @@ static bool field_has_rule(const eng_run *run, size_t i, eng_rule r)
     const rules_field *f = &run->rules->fields[i];
     switch (r) {
     case ER_REQUIRED: return f->required;
-    case ER_TYPE: return f->type == RT_INTEGER || f->type == RT_NUMBER || f->type == RT_BOOLEAN;
+    case ER_TYPE: return f->type != RT_STRING && f->type != RT_ANY;
+    case ER_AMBIGUOUS_DATE: return f->dates && val_datefmts_count(f->dates) > 1;
     case ER_PATTERN: return f->pattern != NULL;
     case ER_ENUM: return f->enumset != NULL;
-    case ER_MINIMUM: return run->bounds[i].has_min;
-    case ER_MAXIMUM: return run->bounds[i].has_max;
+    case ER_MINIMUM:
+        return run->bounds[i].has_min || (f->dates && val_datefmts_has_bounds(f->dates));
+    case ER_MAXIMUM:
+        return run->bounds[i].has_max || (f->dates && val_datefmts_has_bounds(f->dates));
     case ER_MINLENGTH: return f->min_length >= 0;
     case ER_MAXLENGTH: return f->max_length >= 0;
     case ER_UNIQUE: return f->unique;
     case ER_PRIMARYKEY: return run->field_keys[i] && !f->unique;
     default: return false;
     }
+}
+
+/* formats: values each format read; ambiguous_resolved: dates prefer chose. */
+static void date_stats(const eng_run *run, size_t i, json_t *f)
+{
+    const val_datefmts *df = run->rules->fields[i].dates;
+    json_t *fm = json_object();
+    for (size_t k = 0; k < val_datefmts_count(df); k++)
+        set_u(fm, val_datefmts_name(df, k), run->st.fields[i].formats[k]);
+    json_object_set_new(f, "formats", fm);
+    set_u(f, "ambiguous_resolved", run->st.fields[i].ambiguous_resolved);
 }
 
 static json_t *fields_json(const eng_run *run)
@@ -160,10 +187,12 @@ static json_t *fields_json(const eng_run *run)
         set_u(f, "missing", fs->missing);
         set_u(f, "invalid", fs->invalid);
         set_u(f, "cleaned", fs->cleaned);
-        for (int r = 0; r < ER_FIELD_RULES; r++)
-            if (fs->violations[r] || field_has_rule(run, i, (eng_rule)r))
+        for (int r = 0; r < ER_COUNT; r++)
+            if (fs->violations[r] || (r < ER_FIELD_RULES && field_has_rule(run, i, (eng_rule)r)))
                 set_u(v, eng_rule_name((eng_rule)r), fs->violations[r]);
         json_object_set_new(f, "violations", v);
+        if (run->rules->fields[i].dates)
+            date_stats(run, i, f);
         json_object_set_new(o, run->rules->fields[i].name, f);
     }
     return o;
@@ -182,15 +211,60 @@ static json_t *structure_json(const eng_run *run)
 
 static json_t *thresholds_json(const eng_run *run)
 {
-    eng_threshold t[4];
-    size_t n;
-    eng_thresholds(run, t, &n);
+    eng_threshold *t = calloc(eng_threshold_max(run), sizeof *t);
+    size_t n = 0;
     json_t *a = json_array();
-    for (size_t i = 0; i < n; i++)
-        json_array_append_new(a, json_pack("{s:s, s:f, s:f, s:b}", "name", t[i].name,
-                                           "limit", t[i].limit, "actual", t[i].actual,
-                                           "ok", t[i].ok));
+    if (!t)
+        return a;
+    eng_thresholds(run, t, &n);
+    for (size_t i = 0; i < n; i++) {
+        json_t *o = json_pack("{s:s}", "name", t[i].name);
+        if (t[i].field)
+            json_object_set_new(o, "field", json_string(t[i].field));
+        if (t[i].rule)
+            json_object_set_new(o, "rule", json_string(t[i].rule));
+        json_object_set_new(o, "limit", json_real(t[i].limit));
+        json_object_set_new(o, "actual", json_real(t[i].actual));
+        json_object_set_new(o, "ok", json_boolean(t[i].ok));
+        json_array_append_new(a, o);
+    }
+    free(t);
     return a;
+}
+
+static json_t *rules_json(const eng_run *run)
+{
+    json_t *o = json_object();
+    for (size_t k = 0; k < run->rules->nrules; k++) {
+        const rules_rule *rr = &run->rules->rules[k];
+        json_t *r = json_object();
+        set_u(r, "violations", run->st.rule_viol[k]);
+        if (rr->mostly > 0)
+            set_u(r, "applied", run->st.rule_eval[k]);
+        json_object_set_new(o, rr->name, r);
+    }
+    return o;
+}
+
+/* The first input's encoding (all inputs share it) and how it was decided. */
+static json_t *encoding_json(const eng_run *run)
+{
+    const io_decoding *d = run->ninputs && run->inputs[0].dec
+                               ? io_decode_info(run->inputs[0].dec) : NULL;
+    uint64_t invalid = 0;
+    for (size_t k = 0; k < run->ninputs; k++)
+        if (run->inputs[k].dec && !io_decode_is_utf8(run->inputs[k].dec))
+            invalid += io_decode_invalid_sequences(run->inputs[k].dec);
+    if (!d || d->utf8)
+        invalid = run->st.invalid_sequences;
+    json_t *o = json_object();
+    json_object_set_new(o, "detected", json_string(d ? d->name : "UTF-8"));
+    json_object_set_new(o, "decided_by",
+                        json_string(d ? io_decided_by_name(d->decided_by) : "declared"));
+    if (d && d->decided_by == IO_DECIDED_DETECTED)
+        set_u(o, "confidence", (uint64_t)d->confidence);
+    set_u(o, "invalid_sequences", invalid);
+    return o;
 }
 
 static json_t *stats_json(const eng_run *run, double secs)
@@ -207,9 +281,8 @@ static json_t *stats_json(const eng_run *run, double secs)
                         names_json(run->hdr_missing, run->nhdr_missing)));
     json_object_set_new(o, "fields", fields_json(run));
     json_object_set_new(o, "record_violations", structure_json(run));
-    json_object_set_new(o, "rules", json_object());
-    json_object_set_new(o, "encoding", json_pack("{s:s, s:I}", "detected", "UTF-8",
-                        "invalid_sequences", (json_int_t)run->st.invalid_sequences));
+    json_object_set_new(o, "rules", rules_json(run));
+    json_object_set_new(o, "encoding", encoding_json(run));
     json_object_set_new(o, "thresholds", thresholds_json(run));
     double rps = secs > 0 ? (double)run->st.read / secs : 0;
     double bps = secs > 0 ? (double)run->st.bytes / secs : 0;
@@ -261,11 +334,13 @@ void eng_fill_top(const eng_run *run, assay_check_result *res)
     if (!run->st.fields)
         return;
     for (size_t i = 0; i < run->rules->nfields; i++)
-        for (int r = 0; r < ER_FIELD_RULES; r++)
+        for (int r = 0; r < ER_COUNT; r++)
             consider(res, run->rules->fields[i].name, eng_rule_name((eng_rule)r),
                      run->st.fields[i].violations[r]);
     for (int r = ER_FIELD_RULES; r < ER_COUNT; r++)
         consider(res, "", eng_rule_name((eng_rule)r), run->st.structural[r]);
     if (run->pk_keys)
         consider(res, run->pk_label, "primaryKey", run->st.structural[ER_PRIMARYKEY]);
+    for (size_t k = 0; k < run->rules->nrules; k++)
+        consider(res, "", run->rules->rules[k].name, run->st.rule_viol[k]);
 }

@@ -6,6 +6,7 @@
 
 #include "engine/engine.h"
 #include "io/csv_writer.h"
+#include "io/decode.h"
 
 static const char BOM[] = "\xEF\xBB\xBF";
 
@@ -24,6 +25,47 @@ static assay_status put_rec(eng_run *run, io_out *o, bool *open, bool starts,
         st = io_out_write(o, p, n);
         *open = p[n - 1] != '\n' && p[n - 1] != '\r';
     }
+    return st;
+}
+
+/* Writes a record's bytes to the quarantine as the input holds them: the raw
+ * bytes for UTF-8 input, else the source bytes in the input's own encoding
+ * (the line end put between inputs converted too). */
+static assay_status put_source(eng_run *run, const io_record *rec, bool starts)
+{
+    io_decode *dec = run->cur ? run->cur->dec : NULL;
+    if (!dec || io_decode_is_utf8(dec))
+        return put_rec(run, run->quar, &run->quar_open, starts, rec->raw, rec->raw_len);
+    io_span sp;
+    assay_status st = io_decode_source_span(dec, rec->offset, rec->raw_len, &sp);
+    if (!st && starts && run->quar_open) {
+        core_buf e;
+        core_buf_init(&e, 0);
+        st = io_decode_to_source(dec, run->eol, run->eol_len, &e);
+        if (!st)
+            st = io_out_write(run->quar, e.data, e.len);
+        core_buf_free(&e);
+    }
+    if (!st && sp.len)
+        st = io_out_write(run->quar, sp.bytes, sp.len);
+    if (!st && rec->raw_len)
+        run->quar_open = rec->raw[rec->raw_len - 1] != '\n' &&
+                         rec->raw[rec->raw_len - 1] != '\r';
+    return st;
+}
+
+/* Text assay adds to the quarantine (--annotate), in the input's encoding. */
+static assay_status put_text(eng_run *run, const char *p, size_t n, bool starts)
+{
+    io_decode *dec = run->cur ? run->cur->dec : NULL;
+    if (!dec || io_decode_is_utf8(dec))
+        return put_rec(run, run->quar, &run->quar_open, starts, p, n);
+    core_buf e;
+    core_buf_init(&e, 0);
+    assay_status st = io_decode_to_source(dec, p, n, &e);
+    if (!st)
+        st = io_out_write(run->quar, e.data, e.len);
+    core_buf_free(&e);
     return st;
 }
 
@@ -268,16 +310,25 @@ static assay_status write_headers(eng_run *run, const io_record *rec)
     if (st)
         return st;
     if (!run->opts->annotate)
-        return put_rec(run, run->quar, &run->quar_open, true, raw, n);
-    if (bom)
-        st = io_out_write(run->quar, BOM, 3);
+        return put_source(run, rec, true);
+    /* The input's BOM, the annotation labels, then the header without it. */
+    io_record rest = *rec;
+    const io_decoding *info = run->cur && run->cur->dec ? io_decode_info(run->cur->dec) : NULL;
+    if (bom && info && info->bom_len) {
+        io_record b = *rec;
+        b.raw_len = 3;
+        st = put_source(run, &b, false);
+        rest.raw += 3;
+        rest.raw_len -= 3;
+        rest.offset += 3;
+    }
     char d[2] = {run->delimiter, 0};
     core_buf_clear(&run->annot);
     core_buf_printf(&run->annot, "_assay_line%s_assay_errors%s", d, d);
     if (!st)
-        st = io_out_write(run->quar, run->annot.data, run->annot.len);
+        st = put_text(run, run->annot.data, run->annot.len, false);
     if (!st)
-        st = put_rec(run, run->quar, &run->quar_open, false, raw + skip, n - skip);
+        st = put_source(run, &rest, false);
     return st;
 }
 
@@ -285,7 +336,7 @@ static assay_status quarantine(eng_run *run, const io_record *rec)
 {
     run->st.quarantined++;
     if (!run->opts->annotate)
-        return put_rec(run, run->quar, &run->quar_open, true, rec->raw, rec->raw_len);
+        return put_source(run, rec, true);
     /* _assay_line, _assay_errors first, so ragged rows do not shift them. */
     core_buf *a = &run->annot;
     core_buf_clear(a);
@@ -296,7 +347,7 @@ static assay_status quarantine(eng_run *run, const io_record *rec)
         const eng_violation *v = &run->viol[k];
         const char *name = v->field >= 0 ? run->rules->fields[v->field].name : v->label;
         core_buf_printf(&line, "%s%s%s%s: %.*s", k ? "; " : "", name ? name : "",
-                        name && *name ? ": " : "", eng_rule_name(v->rule),
+                        name && *name ? ": " : "", eng_viol_rule(run, v),
                         (int)v->msg_len, run->msgs.data + v->msg_off);
     }
     io_slice s = {line.data ? line.data : "", line.len};
@@ -304,9 +355,9 @@ static assay_status quarantine(eng_run *run, const io_record *rec)
                                      &run->delimiter, 1);
     core_buf_free(&line);
     if (!st)
-        st = put_rec(run, run->quar, &run->quar_open, true, a->data, a->len);
+        st = put_text(run, a->data, a->len, true);
     if (!st)
-        st = put_rec(run, run->quar, &run->quar_open, false, rec->raw, rec->raw_len);
+        st = put_source(run, rec, false);
     return st;
 }
 
@@ -357,6 +408,29 @@ static assay_status pass(eng_run *run, const io_record *rec, const eng_input *in
     return st;
 }
 
+/* Where a record's first undecodable bytes are, counted in the input's own
+ * bytes and shown as they are there. */
+static void encoding_message(const eng_input *in, const io_record *rec, char *buf,
+                             size_t cap)
+{
+    if (!in->dec || io_decode_is_utf8(in->dec)) {
+        snprintf(buf, cap, "invalid UTF-8 byte 0x%02X at byte %zu of the record",
+                 (unsigned char)rec->raw[rec->bad_utf8_at], rec->bad_utf8_at + 1);
+        return;
+    }
+    io_span before, bad;
+    if (io_decode_source_span(in->dec, rec->offset, rec->bad_utf8_at, &before) ||
+        io_decode_source_span(in->dec, rec->offset + rec->bad_utf8_at, 1, &bad) ||
+        !bad.len) {
+        snprintf(buf, cap, "bytes that are not valid %s", io_decode_info(in->dec)->name);
+        return;
+    }
+    size_t k = (size_t)snprintf(buf, cap, "bytes not valid in %s at byte %zu of the record:",
+                                io_decode_info(in->dec)->name, before.len + 1);
+    for (size_t i = 0; i < bad.len && i < 4 && k < cap; i++)
+        k += (size_t)snprintf(buf + k, cap - k, " 0x%02X", (unsigned char)bad.bytes[i]);
+}
+
 static assay_status structural(eng_run *run, const io_record *rec, const eng_input *in)
 {
     eng_rule rule;
@@ -373,8 +447,7 @@ static assay_status structural(eng_run *run, const io_record *rec, const eng_inp
         msg = rec->detail ? rec->detail : "record over a size limit";
     } else if (rec->bad_utf8) {
         rule = ER_ENCODING;
-        snprintf(buf, sizeof buf, "invalid UTF-8 byte 0x%02X at byte %zu of the record",
-                 (unsigned char)rec->raw[rec->bad_utf8_at], rec->bad_utf8_at + 1);
+        encoding_message(in, rec, buf, sizeof buf);
         msg = buf;
         run->st.invalid_sequences++;
     } else if (rec->nfields != in->ncols && !in->header_unparsed) {
@@ -416,7 +489,7 @@ static assay_status record_level(eng_run *run, const io_record *rec, const eng_i
 static bool any_error(const eng_run *run)
 {
     for (size_t k = 0; k < run->nviol; k++)
-        if (run->viol[k].sev == RSEV_ERROR)
+        if (run->viol[k].sev == RSEV_ERROR && !run->viol[k].counts_only)
             return true;
     return false;
 }
@@ -562,7 +635,8 @@ assay_status eng_process_input(eng_run *run, eng_input *in, size_t index)
     if (run->opts->read_block)
         o.block_size = run->opts->read_block;
     run->input_label = run->ninputs > 1 ? in->name : NULL;
-    assay_status st = io_csv_reader_new(io_fd_read, &in->fd, &o, &in->reader);
+    run->cur = in;
+    assay_status st = io_csv_reader_new(io_decode_read, in->dec, &o, &in->reader);
     if (st)
         return read_fail(run, in, st);
     bool first = true, eof = false;
@@ -576,18 +650,18 @@ assay_status eng_process_input(eng_run *run, eng_input *in, size_t index)
         if (eof)
             break;
         run->st.bytes += rec.raw_len;
-        if (rec.continued) { /* more bytes of a record already quarantined */
-            st = put_rec(run, run->quar, &run->quar_open, false, rec.raw, rec.raw_len);
-            continue;
-        }
-        if (first) {
+        if (rec.continued) /* more bytes of a record already quarantined */
+            st = put_source(run, &rec, false);
+        else if (first) {
             bool consumed;
             first = false;
             st = first_record(run, in, &rec, index, &consumed);
-            if (st || consumed)
-                continue;
-        }
-        st = route(run, &rec, in);
+            if (!st && !consumed)
+                st = route(run, &rec, in);
+        } else
+            st = route(run, &rec, in);
+        /* The record is out: its source bytes are no longer needed. */
+        io_decode_release(in->dec, rec.offset + rec.raw_len);
         if (!st && run->opts->interrupted && *run->opts->interrupted) {
             snprintf(run->err->message, sizeof run->err->message, "interrupted");
             st = ASSAY_E_IO;

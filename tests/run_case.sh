@@ -119,7 +119,7 @@ def main():
             data = data.replace(shared.encode(), b"@SHARED@")
         data = data.replace(os.path.realpath(work).encode(), b"@WORKDIR@")
         data = data.replace(work.encode(), b"@WORKDIR@")
-        if rel.endswith(".stats.json") or rel in masked:
+        if os.path.basename(rel).endswith("stats.json") or rel in masked:
             data = TIMING.sub(rb'\1"<masked>"', data)
             data = SECONDS.sub(rb'\1"<masked>"', data)
         return data

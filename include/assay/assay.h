@@ -133,6 +133,8 @@ typedef struct assay_check_opts {
     assay_format format;
     assay_format output_format;
     const char *encoding;   /* NULL: the rules' encoding, else auto */
+    const char *now;        /* --now: ISO date or datetime for today()/now()
+                               and relative bounds; NULL: the system clock */
     int no_clean;
     int annotate;
     int delimiter;          /* -1: from rules / format default */
@@ -157,6 +159,11 @@ typedef struct assay_violation_count {
 typedef struct assay_check_result {
     uint64_t read, passed, quarantined, cleaned, skipped, unparsed;
     int thresholds_ok;      /* 1 when every policy threshold held */
+    char breach[256];       /* the thresholds that did not hold, for people */
+    char encoding[64];      /* the input encoding, e.g. "UTF-8", "windows-1252" */
+    const char *decided_by; /* "bom", "utf8-valid", "detected", "declared",
+                               "fallback" (static string) */
+    int confidence;         /* 0..100 when decided_by is "detected" */
     int empty_input;        /* read == 0 */
     int broken_pipe;        /* a reader of an output pipe went away (EPIPE):
                                end silently with exit 3 */

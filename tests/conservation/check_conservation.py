@@ -4,9 +4,11 @@
 gen_orders.py --manifest-rows lists the record numbers of every injected fault.
 With orders.core.rules.json the quarantine must hold exactly the faulty records
 except kinds impossible_date and unparseable_date (dates are plain strings
-there), byte-identical to their input bytes, the output everything else; and
-with clean: ["trim"] added on the padded fields the whitespace_padding records
-pass, cleaned.
+there), byte-identical to their input bytes, the output everything else; with
+clean: ["trim"] added on the padded fields the whitespace_padding records pass,
+cleaned; and with the full orders.rules.json (dates checked strictly) the
+quarantine holds exactly the faulty records of all 11 kinds, each with exactly
+one violation.
 
 usage: check_conservation.py ASSAY SHARED_DIR WORK_DIR [ROWS]
 """
@@ -120,7 +122,13 @@ def main():
         fails += 1
         print("trim: records.cleaned", stats["records"]["cleaned"], "expected",
               len(kinds["whitespace_padding"]))
-    print(f"{2 - min(fails, 2)} passed, {min(fails, 2)} failed")
+    caught_all = {r for v in kinds.values() for r in v}
+    expect("full", os.path.join(shared, "bench", "orders.rules.json"), caught_all)
+    nerr = sum(1 for _ in open(os.path.join(work, "full.errors.ndjson")))
+    if nerr != len(caught_all):
+        fails += 1
+        print("full: %d violations for %d faulty records" % (nerr, len(caught_all)))
+    print(f"{3 - min(fails, 3)} passed, {min(fails, 3)} failed")
     return 1 if fails else 0
 
 
