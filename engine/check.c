@@ -241,13 +241,14 @@ static assay_status alloc_state(eng_run *run)
     run->errs_written = calloc((n + 1) * ER_COUNT, sizeof *run->errs_written);
     run->md = val_match_data_new(r);
     run->locnum = val_locnum_worker_new();
+    run->cleanw = val_clean_worker_new(r);
     run->expr = expr_state_new(r);
     run->xvals = calloc(n ? n : 1, sizeof *run->xvals);
     run->st.rule_viol = calloc(r->nrules + 1, sizeof *run->st.rule_viol);
     run->st.rule_eval = calloc(r->nrules + 1, sizeof *run->st.rule_eval);
     run->rule_errs_written = calloc(r->nrules + 1, sizeof *run->rule_errs_written);
     if (!run->vals || !run->st.fields || !run->field_keys || !run->bounds || !run->dates ||
-        !run->errs_written || !run->md || !run->locnum || !run->expr || !run->xvals ||
+        !run->errs_written || !run->md || !run->locnum || !run->cleanw || !run->expr || !run->xvals ||
         !run->st.rule_viol || !run->st.rule_eval || !run->rule_errs_written)
         return ASSAY_E_NOMEM;
     for (size_t i = 0; i < n; i++) {
@@ -355,6 +356,7 @@ static void free_state(eng_run *run)
     free(run->outfields);
     val_match_data_free(run->md);
     val_locnum_worker_free(run->locnum);
+    val_clean_worker_free(run->cleanw);
     expr_state_free(run->expr);
     free(run->xvals);
     free(run->st.rule_viol);

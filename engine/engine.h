@@ -149,6 +149,7 @@ typedef struct eng_run {
     size_t capout;
     pcre2_match_data *md;
     struct val_locnum_worker *locnum; /* per-thread ICU number handles */
+    struct val_clean_worker *cleanw;  /* per-thread Unicode cleaning state */
     expr_state *expr;        /* per-thread record-rule evaluator */
     val_date_worker **dates; /* per temporal field: its per-thread parser */
     char tmsg[512];          /* the message of a failed type check */

@@ -13,6 +13,8 @@
 #include "validators/boolean.h"
 #include "validators/bounds.h"
 #include "validators/clean.h"
+#include "validators/formats.h"
+#include "validators/unicode.h"
 #include "validators/locnum.h"
 #include "validators/number.h"
 #include "validators/string.h"
@@ -99,7 +101,7 @@ static assay_status clean_value(eng_run *run, size_t i, eng_value *v,
     if (run->opts->no_clean || !f->nclean || !v->present)
         return ASSAY_OK;
     uint32_t steps = 0;
-    assay_status st = val_clean_apply(f, run->rules, v->raw, v->raw_n, &v->clean,
+    assay_status st = val_clean_apply_w(f, run->rules, run->cleanw, v->raw, v->raw_n, &v->clean,
                                       &v->p, &v->n, &steps);
     if (st || !steps)
         return st;
@@ -423,6 +425,48 @@ static void eng_expr_value(eng_run *run, size_t i, const eng_value *v)
     }
 }
 
+/* A control character left after cleaning (strip_control removes them): the
+ * value is not text a consumer can trust, so nothing else is checked. */
+static bool control_char(eng_run *run, size_t i, const eng_value *v, assay_status *st)
+{
+    size_t k = val_control_at(v->p, v->n);
+    if (k >= v->n)
+        return false;
+    const unsigned char *u = (const unsigned char *)v->p;
+    unsigned cp = u[k] < 0x80 || k + 1 >= v->n ? u[k] : ((u[k] & 0x1Fu) << 6) | (u[k + 1] & 0x3Fu);
+    *st = eng_add_violation(run, (int)i, ER_CONTROL_CHARS, run->rules->fields[i].severity,
+                            v->p, v->n, true,
+                            "control character U+%04X at byte %zu (clean step strip_control "
+                            "removes them)", cp, k + 1);
+    return true;
+}
+
+/* SPEC 4a's order for a present value: type, format, constraints, then the
+ * normalisation of dates and numbers. */
+static assay_status check_present(eng_run *run, size_t i, eng_value *v, uint64_t line)
+{
+    const rules_field *f = &run->rules->fields[i];
+    assay_status st = ASSAY_OK;
+    if (control_char(run, i, v, &st))
+        return st;
+    const char *msg;
+    eng_rule rule;
+    int t = check_type(run, i, v, &msg, &rule);
+    v->type_ok = t > 0;
+    if (t < 0)
+        return ASSAY_E_NOMEM;
+    if (!t)
+        return eng_add_violation(run, (int)i, rule, f->severity, v->p, v->n, true, "%s", msg);
+    if (f->strfmt != RF_NONE && val_format_check(f, run->md, v->p, v->n) != 1)
+        st = eng_add_violation(run, (int)i, ER_FORMAT, f->severity, v->p, v->n, true, "%s",
+                               val_format_message(f));
+    if (!st)
+        st = check_constraints(run, i, v);
+    if (!st)
+        st = f->dates ? normalise_date(run, i, v, line) : normalise_number(run, i, v, line);
+    return st;
+}
+
 static assay_status check_one(eng_run *run, size_t i, eng_value *v, uint64_t line)
 {
     const rules_field *f = &run->rules->fields[i];
@@ -440,19 +484,8 @@ static assay_status check_one(eng_run *run, size_t i, eng_value *v, uint64_t lin
                                    v->present ? "required value is missing"
                                               : "required column \"%s\" is absent",
                                    f->name);
-    } else {
-        const char *msg;
-        eng_rule rule;
-        int t = check_type(run, i, v, &msg, &rule);
-        v->type_ok = t > 0;
-        if (t < 0)
-            st = ASSAY_E_NOMEM;
-        else if (!t)
-            st = eng_add_violation(run, (int)i, rule, f->severity, v->p, v->n, true,
-                                   "%s", msg);
-        else if (!(st = check_constraints(run, i, v)))
-            st = f->dates ? normalise_date(run, i, v, line) : normalise_number(run, i, v, line);
-    }
+    } else
+        st = check_present(run, i, v, line);
     for (size_t k = before; k < run->nviol; k++) {
         fs->violations[run->viol[k].rule]++;
         run->viol[k].counts_only = f->mostly > 0; /* judged over the run */

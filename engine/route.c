@@ -7,6 +7,9 @@
 #include "engine/engine.h"
 #include "io/csv_writer.h"
 #include "io/decode.h"
+#include "validators/unicode.h"
+#include "validators/clean.h"
+#include "core/utf8.h"
 
 static const char BOM[] = "\xEF\xBB\xBF";
 
@@ -431,6 +434,29 @@ static void encoding_message(const eng_input *in, const io_record *rec, char *bu
         k += (size_t)snprintf(buf + k, cap - k, " 0x%02X", (unsigned char)bad.bytes[i]);
 }
 
+/* A record with bytes that do not decode is parsed after all when every such
+ * byte lies in a field whose clean list has replace_invalid (SPEC 1): they
+ * become U+FFFD there and the value counts as cleaned. */
+static bool repairable(eng_run *run, const io_record *rec, const eng_input *in)
+{
+    if (run->opts->no_clean || rec->kind != IO_REC_OK || rec->nfields != in->ncols)
+        return false;
+    uint64_t invalid = 0;
+    for (size_t c = 0; c < rec->nfields; c++) {
+        if (core_utf8_valid(rec->fields[c].p, rec->fields[c].n))
+            continue;
+        bool fixed = false;
+        for (size_t i = 0; i < run->rules->nfields && !fixed; i++)
+            fixed = in->col_of_field[i] == (ptrdiff_t)c &&
+                    val_clean_fixes_utf8(&run->rules->fields[i]);
+        if (!fixed)
+            return false;
+        invalid += val_utf8_invalid_count(rec->fields[c].p, rec->fields[c].n);
+    }
+    run->st.invalid_sequences += invalid;
+    return true;
+}
+
 static assay_status structural(eng_run *run, const io_record *rec, const eng_input *in)
 {
     eng_rule rule;
@@ -445,7 +471,7 @@ static assay_status structural(eng_run *run, const io_record *rec, const eng_inp
     } else if (rec->kind == IO_REC_TOO_LARGE) {
         rule = ER_RECORD_TOO_LARGE;
         msg = rec->detail ? rec->detail : "record over a size limit";
-    } else if (rec->bad_utf8) {
+    } else if (rec->bad_utf8 && !repairable(run, rec, in)) {
         rule = ER_ENCODING;
         encoding_message(in, rec, buf, sizeof buf);
         msg = buf;
