@@ -112,6 +112,17 @@ static assay_status resolve_dialect(eng_run *run)
     int q = o->quote >= 0 ? o->quote : d->quote >= 0 ? d->quote : '"';
     run->quote = q == 0 ? -1 : q;
     run->header = d->header;
+    run->out_delim = run->delimiter;
+    run->out_quote = run->quote;
+    if (o->output_format == ASSAY_FMT_CSV || o->output_format == ASSAY_FMT_TSV) {
+        assay_format in_fmt = run->delimiter == '\t' ? ASSAY_FMT_TSV : ASSAY_FMT_CSV;
+        if (o->output_format != in_fmt || o->format == ASSAY_FMT_AUTO) {
+            run->out_delim = o->output_format == ASSAY_FMT_TSV ? '\t' : ',';
+            run->out_quote = run->quote < 0 ? '"' : run->quote;
+        }
+    } else if (o->output_format != ASSAY_FMT_AUTO)
+        return fail(run, ASSAY_E_USAGE,
+                    "only CSV and TSV output are supported by this version");
     run->eol[0] = '\n';
     run->eol_len = 1;
     run->max_record_bytes = o->max_record_bytes ? o->max_record_bytes : DEFAULT_MAX_RECORD;
@@ -413,7 +424,7 @@ void eng_thresholds(const eng_run *run, eng_threshold *t, size_t *n)
             t[(*n)++] = mostly(r->fields[i].name, NULL, r->fields[i].mostly,
                                s->fields[i].failed, parsed);
     for (size_t i = 0; i < r->nfields && p->has_max_formats; i++)
-        if (r->fields[i].dates) {
+        if (r->fields[i].dates && val_datefmts_count(r->fields[i].dates) > 0) {
             uint64_t used = formats_used(run, i);
             t[(*n)++] = (eng_threshold){"max_formats_per_field", r->fields[i].name, NULL,
                                         (double)p->max_formats, (double)used,

@@ -117,6 +117,8 @@ typedef struct eng_run {
     const assay_check_opts *opts;
     char delimiter;
     int quote;
+    char out_delim;          /* --output-format: the output's dialect */
+    int out_quote;
     bool header;
     size_t max_record_bytes, max_field_bytes;
     eng_input *inputs;

@@ -297,6 +297,12 @@ static assay_status map_header(eng_run *run, eng_input *in, const io_slice *lab,
     return st;
 }
 
+/* --output-format names another dialect: every passing record is rewritten. */
+static bool converting(const eng_run *run)
+{
+    return run->out_delim != run->delimiter || run->out_quote != run->quote;
+}
+
 /* Writes the header lines of the output and the quarantine (once, from the
  * first input that has a header line). */
 static assay_status write_headers(eng_run *run, const io_record *rec)
@@ -309,7 +315,15 @@ static assay_status write_headers(eng_run *run, const io_record *rec)
     run->eol_len = eol ? eol : 1;
     bool bom = n >= 3 && memcmp(raw, BOM, 3) == 0;
     size_t skip = bom ? 3 : 0;
-    assay_status st = put_rec(run, run->out, &run->out_open, true, raw + skip, n - skip);
+    assay_status st;
+    if (converting(run) && run->cur && run->cur->labels) {
+        core_buf_clear(&run->line);
+        st = io_csvw_record(&run->line, run->cur->labels, run->cur->ncols, run->out_delim,
+                            run->out_quote, run->eol, run->eol_len);
+        if (!st)
+            st = put_rec(run, run->out, &run->out_open, true, run->line.data, run->line.len);
+    } else
+        st = put_rec(run, run->out, &run->out_open, true, raw + skip, n - skip);
     if (st)
         return st;
     if (!run->opts->annotate)
@@ -372,7 +386,7 @@ static assay_status pass(eng_run *run, const io_record *rec, const eng_input *in
                          bool changed, size_t *bad)
 {
     *bad = SIZE_MAX;
-    if (!changed && in->same_layout) {
+    if (!changed && in->same_layout && !converting(run)) {
         size_t skip = rec->line == 1 && rec->raw_len >= 3 && !memcmp(rec->raw, BOM, 3) ? 3 : 0;
         return put_rec(run, run->out, &run->out_open, true, rec->raw + skip,
                        rec->raw_len - skip);
@@ -400,10 +414,10 @@ static assay_status pass(eng_run *run, const io_record *rec, const eng_input *in
     }
     size_t eol = io_csvw_eol(rec->raw, rec->raw_len);
     core_buf_clear(&run->line);
-    assay_status st = io_csvw_record(&run->line, run->outfields, ncol, run->delimiter,
-                                     run->quote, rec->raw + rec->raw_len - eol, eol);
+    assay_status st = io_csvw_record(&run->line, run->outfields, ncol, run->out_delim,
+                                     run->out_quote, rec->raw + rec->raw_len - eol, eol);
     if (st == IO_CSVW_E_UNWRITABLE) {
-        *bad = io_csvw_unwritable(run->outfields, ncol, run->delimiter, run->quote);
+        *bad = io_csvw_unwritable(run->outfields, ncol, run->out_delim, run->out_quote);
         return ASSAY_OK;
     }
     if (!st)

@@ -159,7 +159,8 @@ static void field_format(rules_ctx *c, rules_field *f, json_t *fd)
             if (!f->format_re)
                 c->nomem = true;
         }
-    } else if (!is_datelike(f->type) && strcmp(s, "default") != 0) {
+    } else if ((!is_datelike(f->type) || f->type == RT_DURATION) &&
+               strcmp(s, "default") != 0) {
         rules_error(c, RW_VALUE, "format %s is not defined for %s fields; expected "
                     "\"default\"", rules_quote(q, sizeof q, s, n), type_name(f->type));
     }
@@ -941,6 +942,24 @@ static void field_dates(rules_ctx *c, rules_field *f, json_t *fd)
     date_bounds(c, f, df);
 }
 
+/* A key that does nothing for this field's type is said, never silently
+ * dropped: the user meant something by it. */
+static void field_no_effect(rules_ctx *c, const rules_field *f, json_t *fd)
+{
+    bool numeric = f->type == RT_INTEGER || f->type == RT_NUMBER;
+    bool temporal = is_datelike(f->type) && f->type != RT_DURATION;
+    static const char *const keys[] = {"locale", "output"};
+    for (int k = 0; k < 2; k++) {
+        bool used = numeric || temporal || (k == 0 && f->type == RT_STRING);
+        if (used || !json_object_get(fd, keys[k]))
+            continue;
+        size_t mark = rules_push_key(c, keys[k]);
+        rules_warn(c, RW_VALUE, "\"%s\" has no effect on %s fields; it is ignored",
+                   keys[k], type_name(f->type));
+        rules_pop(c, mark);
+    }
+}
+
 static void field_parse(rules_ctx *c, rules_field *f, json_t *fd, size_t idx)
 {
     f->type = RT_STRING;
@@ -963,6 +982,7 @@ static void field_parse(rules_ctx *c, rules_field *f, json_t *fd, size_t idx)
     field_number_notation(c, f, fd);
     field_constraints(c, f, fd);
     field_dates(c, f, fd);
+    field_no_effect(c, f, fd);
 }
 
 void rules_parse_fields(rules_ctx *c, json_t *fields)

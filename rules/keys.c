@@ -4,6 +4,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 /* Flip `unchecked` to false here when assay starts acting on a key. */
 static const rules_key top_keys[] = {
@@ -238,12 +239,32 @@ const char *rules_word_list(const rules_word *table, char *buf, size_t cap)
     return buf;
 }
 
+/* Names other tools and languages give to Table Schema's types: a closer
+ * suggestion than edit distance finds ("int" is one edit from "any"). */
+static const char *const type_aliases[][2] = {
+    {"int", "integer"}, {"long", "integer"}, {"bigint", "integer"},
+    {"float", "number"}, {"double", "number"}, {"decimal", "number"},
+    {"numeric", "number"}, {"real", "number"}, {"bool", "boolean"},
+    {"str", "string"}, {"text", "string"}, {"varchar", "string"},
+    {"timestamp", "datetime"}, {"date-time", "datetime"},
+};
+
+static const char *type_alias(const char *p, size_t n)
+{
+    for (size_t i = 0; i < sizeof type_aliases / sizeof *type_aliases; i++)
+        if (strlen(type_aliases[i][0]) == n && strncasecmp(p, type_aliases[i][0], n) == 0)
+            return type_aliases[i][1];
+    return NULL;
+}
+
 void rules_unknown_word(rules_ctx *c, const char *what, const rules_word *table,
                         const char *p, size_t n)
 {
     char q[160], list[400];
     rules_quote(q, sizeof q, p, n);
-    const char *near = rules_word_suggest(table, p, n);
+    const char *near = table == rules_type_words ? type_alias(p, n) : NULL;
+    if (!near)
+        near = rules_word_suggest(table, p, n);
     if (near)
         rules_error(c, RW_VALUE, "unknown %s %s (did you mean \"%s\"?)", what, q, near);
     else
