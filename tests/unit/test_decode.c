@@ -106,8 +106,8 @@ static void test_detect_1252(void)
 {
     static const char *lines[] = {
         "Fran\xC3\xA7ois,Gen\xC3\xA8ve,\xC2\xAB tr\xC3\xA8s bien \xC2\xBB,caf\xC3\xA9 cr\xC3\xA8me\n",
-        "J\xC3\xBCrgen,M\xC3\xBCnchen,Stra\xC3\x9F" "e \xE2\x80\x93 gr\xC3\xB6\xC3\x9F" "er,\xE2\x82\xAC 12\n",
-        "Jos\xC3\xA9,Espa\xC3\xB1" "a,se\xC3\xB1or \xC3\xA1rbol,acci\xC3\xB3n\n",
+        ("J\xC3\xBCrgen,M\xC3\xBCnchen,Stra\xC3\x9F" "e \xE2\x80\x93 gr\xC3\xB6\xC3\x9F" "er,\xE2\x82\xAC 12\n"),
+        ("Jos\xC3\xA9,Espa\xC3\xB1" "a,se\xC3\xB1or \xC3\xA1rbol,acci\xC3\xB3n\n"),
     };
     char text[8192], *p = text;
     p += sprintf(p, "name,city,note,more\n");
