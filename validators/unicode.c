@@ -95,10 +95,29 @@ assay_status val_utf8_replace_invalid(const char *p, size_t n, core_buf *out)
 
 /* ---- controls ------------------------------------------------------- */
 
+/* Does the 8-byte word hold a byte below 0x20, 0x7F, or one >= 0x80? Then the
+ * slow loop looks at it; plain printable ASCII is skipped 8 bytes at a time. */
+static inline bool word_suspect(uint64_t w)
+{
+    const uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
+    uint64_t below = (w - ones * 0x20) & ~w;       /* a byte < 0x20 (or >= 0x80) */
+    uint64_t del = w ^ (ones * 0x7F);
+    uint64_t is_del = (del - ones) & ~del;          /* a byte == 0x7F */
+    return ((below | is_del) & high) || (w & high);
+}
+
 size_t val_control_at(const char *p, size_t n)
 {
     const unsigned char *u = (const unsigned char *)p;
-    for (size_t i = 0; i < n; i++) {
+    size_t i = 0;
+    while (i + 8 <= n) {
+        uint64_t w;
+        memcpy(&w, u + i, 8);
+        if (word_suspect(w))
+            break;
+        i += 8;
+    }
+    for (; i < n; i++) {
         unsigned c = u[i];
         if (c >= 0x20 && c < 0x7F)
             continue;
