@@ -6,6 +6,7 @@
 
 #include "engine/engine.h"
 #include "io/csv_writer.h"
+#include "core/ascii.h"
 #include "io/decode.h"
 #include "validators/unicode.h"
 #include "validators/clean.h"
@@ -79,16 +80,7 @@ static bool label_eq(const eng_run *run, const char *a, size_t an, const char *b
         return false;
     if (run->rules->dialect.case_sensitive_header)
         return memcmp(a, b, an) == 0;
-    for (size_t i = 0; i < an; i++) {
-        unsigned char x = (unsigned char)a[i], y = (unsigned char)b[i];
-        if (x >= 'A' && x <= 'Z')
-            x = (unsigned char)(x + 32);
-        if (y >= 'A' && y <= 'Z')
-            y = (unsigned char)(y + 32);
-        if (x != y)
-            return false;
-    }
-    return true;
+    return core_ascii_eq_nocase(a, b, an);
 }
 
 static assay_status add_name(char ***list, size_t *n, const char *p, size_t len)

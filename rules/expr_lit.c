@@ -3,37 +3,23 @@
  * fixed offset, no leap seconds: a literal is exact or refused, never rolled
  * over (2024-02-30 is not a date). */
 #include "rules/expr.h"
+#include "validators/datetime.h"
 
-/* Howard Hinnant's days_from_civil: exact for every int64 year we accept
- * (the literals have four-digit years). */
+/* The calendar is validators/datetime.c's (one proleptic Gregorian
+ * implementation for the whole program). */
 int64_t rules_days_from_civil(int64_t y, int m, int d)
 {
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
+    return val_days_from_civil(y, m, d);
 }
 
 void rules_civil_from_days(int64_t days, int64_t *y, int *m, int *d)
 {
-    days += 719468;
-    int64_t era = (days >= 0 ? days : days - 146096) / 146097;
-    int64_t doe = days - era * 146097;
-    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    int64_t mp = (5 * doy + 2) / 153;
-    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
-    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
-    *y = yoe + era * 400 + (*m <= 2);
+    val_civil_from_days(days, y, m, d);
 }
 
 int rules_days_in_month(int64_t y, int m)
 {
-    static const int days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    return m == 2 && leap ? 29 : days[m - 1];
+    return val_days_in_month(y, m);
 }
 
 /* n digits at p[*i], as a number; false when fewer. */

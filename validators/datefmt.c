@@ -11,6 +11,8 @@
  * pattern per worker). */
 #include "validators/datefmt.h"
 
+#include "core/ascii.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -645,24 +647,11 @@ static void fmt_free(df_fmt *f)
 
 /* ---- Names ---------------------------------------------------------------- */
 
-static bool ascii_eq_nocase(const char *a, const char *b, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        unsigned char x = (unsigned char)a[i], y = (unsigned char)b[i];
-        if (x >= 'A' && x <= 'Z')
-            x = (unsigned char)(x + 32);
-        if (y >= 'A' && y <= 'Z')
-            y = (unsigned char)(y + 32);
-        if (x != y)
-            return false;
-    }
-    return true;
-}
 
 static bool name_eq(const df_names *nm, int k, const char *p)
 {
     if (nm->ascii[k])
-        return ascii_eq_nocase(p, nm->s[k], nm->len[k]);
+        return core_ascii_eq_nocase(p, nm->s[k], nm->len[k]);
     UChar u[64];
     int32_t ulen = 0;
     UErrorCode st = U_ZERO_ERROR;
