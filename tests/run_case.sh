@@ -46,7 +46,10 @@ mkdir "$work" && cp -a "$case_dir/." "$work/" && rm -rf "$work/expected" ||
 
 IFS= read -r line <"$case_dir/cmd" || [ -n "$line" ] || fail "empty cmd file"
 if [[ $line == *@SHARED@* ]]; then
-  [ -n "$shared" ] || fail "cmd uses @SHARED@ but $here/../../shared does not exist"
+  if [ -z "$shared" ]; then # a checkout without ../shared beside it
+    echo "case $name: skipped: it needs ../shared beside the repository"
+    exit 77
+  fi
   line=${line//@SHARED@/$shared}
 fi
 read -r -a args <<<"$line"

@@ -3,6 +3,7 @@
  * the benchmark rules and of a Table Schema descriptor. */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "assay/assay.h"
 #include "tests/unit/test_val_date_util.h"
@@ -153,6 +154,10 @@ static void test_plan(void)
     char path[1024];
     snprintf(path, sizeof path, "%s/bench/orders.rules.json",
              shared ? shared : "../../../shared");
+    if (access(path, R_OK) != 0) { /* a checkout without ../shared beside it */
+        printf("skipped: %s not found\n", path);
+        return;
+    }
     assay_diags *d = assay_diags_new();
     assay_rules *r = NULL;
     CHECK_MSG(assay_rules_load(path, d, &r) == ASSAY_OK, "%s", path);
