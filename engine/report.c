@@ -187,6 +187,8 @@ static json_t *fields_json(const eng_run *run)
         set_u(f, "missing", fs->missing);
         set_u(f, "invalid", fs->invalid);
         set_u(f, "cleaned", fs->cleaned);
+        if (run->rules->fields[i].mostly > 0) /* what `assay merge` recomputes from */
+            set_u(f, "failed", fs->failed);
         for (int r = 0; r < ER_COUNT; r++)
             if (fs->violations[r] || (r < ER_FIELD_RULES && field_has_rule(run, i, (eng_rule)r)))
                 set_u(v, eng_rule_name((eng_rule)r), fs->violations[r]);

@@ -187,6 +187,31 @@ ASSAY_API assay_status assay_check_run(const assay_rules *rules,
                                        assay_check_result *result);
 ASSAY_API void assay_check_result_free(assay_check_result *result);
 
+/* ---- merge ------------------------------------------------------------- */
+
+typedef struct assay_merge_result {
+    size_t nshards;         /* stats files merged */
+    uint64_t read, passed, quarantined; /* the merged record counts */
+    int thresholds_ok;      /* 1 when every recomputed threshold holds */
+    char breach[256];       /* the thresholds that do not hold, for people */
+} assay_merge_result;
+
+/* Merges the statistics files (written by `assay check -s`) of n shards of
+ * one data set into the statistics of the whole and writes them, as JSON, to
+ * out_path (NULL or "-": standard output; a file is written to a temporary
+ * and renamed into place, never half-written). Counts sum exactly; the
+ * thresholds are recomputed from the merged counts (docs/cli.md, "assay
+ * merge"). result may be NULL.
+ *
+ * Returns ASSAY_OK when the merged statistics were written (the merged data
+ * may still fail: see result->thresholds_ok); ASSAY_E_USAGE when a file is not
+ * JSON, not assay statistics, or does not fit the others (stats_version,
+ * threshold limits); ASSAY_E_IO when a file cannot be read or the output
+ * cannot be written; ASSAY_E_NOMEM. err says which file and where. */
+ASSAY_API assay_status assay_stats_merge(const char *const *paths, size_t n,
+                                         const char *out_path,
+                                         assay_merge_result *result, assay_error *err);
+
 #ifdef __cplusplus
 }
 #endif
