@@ -18,6 +18,8 @@ static const char help_main[] =
     "Commands:\n"
     "  check -r RULES [options] [INPUT ...]   validate and clean records (the filter)\n"
     "  lint RULES ...                         check rules files, explain every error\n"
+    "  merge [-o FILE] STATS ...              merge the stats files of shards into\n"
+    "                                         the stats of the whole\n"
     "\n"
     "Options:\n"
     "  -h, --help       show this help ('assay COMMAND --help' for a command)\n"
@@ -109,6 +111,28 @@ static const char help_lint[] =
     "Exit codes: 0 every file is valid (warnings allowed); 2 a file has an error\n"
     "or cannot be read; 3 out of memory or another system error.\n";
 
+static const char help_merge[] =
+    "Usage: assay merge [-o FILE] STATS ...\n"
+    "\n"
+    "Merge the statistics files that 'assay check -s' wrote for shards of one\n"
+    "data set into the statistics of the whole, as one check over all of it\n"
+    "would have written them. Every count sums exactly; header lists become\n"
+    "their union; inputs are concatenated; the thresholds are recomputed from\n"
+    "the merged counts with the limits the shards carry (which must agree).\n"
+    "An encoding that differs between shards is written as \"mixed\".\n"
+    "timing.seconds is the longest shard's (shards run in parallel).\n"
+    "\n"
+    "Options:\n"
+    "  -o, --output FILE   where the merged stats go; default: standard output\n"
+    "                      (written to a temporary file and renamed at the end)\n"
+    "  -h, --help          show this help\n"
+    "\n"
+    "Exit codes: 0 every merged threshold holds; 1 a merged threshold is\n"
+    "breached (the data failed, as check over the whole would have said);\n"
+    "2 usage error, or a stats file that is not JSON, not assay statistics, or\n"
+    "of another stats_version or other threshold limits than the first;\n"
+    "3 a stats file cannot be read or the output cannot be written.\n";
+
 int cli_help(const char *cmd)
 {
     const char *text = help_main;
@@ -116,6 +140,8 @@ int cli_help(const char *cmd)
         text = help_check;
     else if (cmd && strcmp(cmd, "lint") == 0)
         text = help_lint;
+    else if (cmd && strcmp(cmd, "merge") == 0)
+        text = help_merge;
     cli_out("%s", text);
     return cli_stdout_finish();
 }

@@ -2,10 +2,11 @@
  *
  *   assay check ...        cli/check.c
  *   assay lint ...         cli/lint.c
+ *   assay merge ...        cli/merge.c
  *   assay --help | -h      cli/help.c
  *   assay --version
  *
- * profile, merge and diff (SPEC §1) are later work: until they exist they are
+ * profile and diff (SPEC §1) are later work: until they exist they are
  * unknown commands like any other. */
 #include <signal.h>
 #include <string.h>
@@ -13,16 +14,17 @@
 #include "cli/cli.h"
 #include "cli/msg.h"
 
-static const char *const commands[] = { "check", "lint" };
+static const char *const commands[] = { "check", "lint", "merge" };
 static const char *const top_options[] = { "--help", "--version", "-h" };
 
 static int unknown_command(const char *word)
 {
-    const char *cands[] = { "check", "lint", "--help", "--version" };
+    const char *cands[] = { "check", "lint", "merge", "--help", "--version" };
     const char *s = cli_suggest(word, cands, sizeof cands / sizeof cands[0]);
     if (s)
         return cli_usage_error(NULL, "unknown command '%s' (did you mean '%s'?)", word, s);
-    return cli_usage_error(NULL, "unknown command '%s'; commands are: check, lint", word);
+    return cli_usage_error(NULL, "unknown command '%s'; commands are: check, lint, merge",
+                           word);
 }
 
 static int unknown_option(const char *word)
@@ -41,7 +43,7 @@ int main(int argc, char **argv)
      * of killing the process: SPEC §2. */
     signal(SIGPIPE, SIG_IGN);
     if (argc < 2)
-        return cli_usage_error(NULL, "no command given; commands are: check, lint");
+        return cli_usage_error(NULL, "no command given; commands are: check, lint, merge");
     const char *cmd = argv[1];
     if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0)
         return cli_help(NULL);
@@ -51,6 +53,8 @@ int main(int argc, char **argv)
         return cli_check(argc - 1, argv + 1);
     if (strcmp(cmd, "lint") == 0)
         return cli_lint(argc - 1, argv + 1);
+    if (strcmp(cmd, "merge") == 0)
+        return cli_merge(argc - 1, argv + 1);
     if (cmd[0] == '-' && cmd[1] != '\0')
         return unknown_option(cmd);
     return unknown_command(cmd);
