@@ -86,8 +86,12 @@ int cli_merge(int argc, char **argv)
     }
     assay_merge_result res;
     assay_error err;
-    assay_status st = assay_stats_merge(a.files, a.nfiles, a.output, &res, &err);
+    cli_signals_install();
+    assay_status st = assay_stats_merge(a.files, a.nfiles, a.output, cli_tempfile_track, NULL,
+                                        &res, &err);
     free(a.files);
+    if (st && res.broken_pipe)
+        return CLI_EXIT_SYSTEM; /* a closed stdout ends the run silently */
     if (st) {
         cli_error("%s", err.message[0] ? err.message : assay_strerror(st));
         return exit_code(st);

@@ -546,8 +546,9 @@ static assay_status write_stats(mg_state *s, io_out *out, assay_merge_result *re
 }
 
 ASSAY_API assay_status assay_stats_merge(const char *const *paths, size_t n,
-                                         const char *out_path,
-                                         assay_merge_result *result, assay_error *err)
+                                         const char *out_path, assay_tempfile_fn on_tempfile,
+                                         void *tempfile_ctx, assay_merge_result *result,
+                                         assay_error *err)
 {
     assay_merge_result scratch;
     assay_merge_result *res = result ? result : &scratch;
@@ -557,7 +558,7 @@ ASSAY_API assay_status assay_stats_merge(const char *const *paths, size_t n,
     if (n == 0)
         return fail(&s, ASSAY_E_USAGE, "no stats file given");
     io_out *out = NULL;
-    assay_status st = io_out_open(&out, out_path, NULL, NULL, err);
+    assay_status st = io_out_open(&out, out_path, on_tempfile, tempfile_ctx, err);
     if (!st)
         st = merge_files(&s, paths, n);
     if (!st) {
@@ -568,6 +569,7 @@ ASSAY_API assay_status assay_stats_merge(const char *const *paths, size_t n,
         st = io_out_commit(out, err);
     else if (out)
         io_out_abort(out);
+    res->broken_pipe = out && io_out_broken_pipe(out);
     io_out_free(out);
     res->nshards = n;
     res->read = count(s.records, "read");

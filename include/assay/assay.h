@@ -194,6 +194,8 @@ typedef struct assay_merge_result {
     uint64_t read, passed, quarantined; /* the merged record counts */
     int thresholds_ok;      /* 1 when every recomputed threshold holds */
     char breach[256];       /* the thresholds that do not hold, for people */
+    int broken_pipe;        /* the reader of the output pipe went away (EPIPE):
+                               end silently with exit 3 */
 } assay_merge_result;
 
 /* Merges the statistics files (written by `assay check -s`) of n shards of
@@ -207,10 +209,13 @@ typedef struct assay_merge_result {
  * may still fail: see result->thresholds_ok); ASSAY_E_USAGE when a file is not
  * JSON, not assay statistics, or does not fit the others (stats_version,
  * threshold limits); ASSAY_E_IO when a file cannot be read or the output
- * cannot be written; ASSAY_E_NOMEM. err says which file and where. */
+ * cannot be written; ASSAY_E_NOMEM. err says which file and where.
+ * on_tempfile (may be NULL) hears of the temporary output file, as for
+ * assay_check_opts. */
 ASSAY_API assay_status assay_stats_merge(const char *const *paths, size_t n,
-                                         const char *out_path,
-                                         assay_merge_result *result, assay_error *err);
+                                         const char *out_path, assay_tempfile_fn on_tempfile,
+                                         void *tempfile_ctx, assay_merge_result *result,
+                                         assay_error *err);
 
 #ifdef __cplusplus
 }
