@@ -48,6 +48,9 @@ typedef struct mg_state {
 } mg_state;
 
 static assay_status fail(mg_state *s, assay_status st, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static assay_status fail(mg_state *s, assay_status st, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
