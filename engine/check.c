@@ -249,6 +249,7 @@ static assay_status alloc_state(eng_run *run)
     run->field_keys = calloc(n ? n : 1, sizeof *run->field_keys);
     run->bounds = calloc(n ? n : 1, sizeof *run->bounds);
     run->dates = calloc(n ? n : 1, sizeof *run->dates);
+    run->need_key = calloc(n ? n : 1, sizeof *run->need_key);
     run->errs_written = calloc((n + 1) * ER_COUNT, sizeof *run->errs_written);
     run->md = val_match_data_new(r);
     run->locnum = val_locnum_worker_new();
@@ -258,7 +259,7 @@ static assay_status alloc_state(eng_run *run)
     run->st.rule_viol = calloc(r->nrules + 1, sizeof *run->st.rule_viol);
     run->st.rule_eval = calloc(r->nrules + 1, sizeof *run->st.rule_eval);
     run->rule_errs_written = calloc(r->nrules + 1, sizeof *run->rule_errs_written);
-    if (!run->vals || !run->st.fields || !run->field_keys || !run->bounds || !run->dates ||
+    if (!run->vals || !run->st.fields || !run->field_keys || !run->bounds || !run->dates || !run->need_key ||
         !run->errs_written || !run->md || !run->locnum || !run->cleanw || !run->expr || !run->xvals ||
         !run->st.rule_viol || !run->st.rule_eval || !run->rule_errs_written)
         return ASSAY_E_NOMEM;
@@ -272,6 +273,11 @@ static assay_status alloc_state(eng_run *run)
         if (f->dates && alloc_dates(run, i))
             return ASSAY_E_NOMEM;
         bool single_pk = r->npk == 1 && r->primary_key[0] == i;
+        bool in_pk = false;
+        for (size_t k = 0; k < r->npk; k++)
+            in_pk |= r->primary_key[k] == i;
+        run->need_key[i] = f->unique || in_pk ||
+                           (f->enumset && (f->type == RT_INTEGER || f->type == RT_NUMBER));
         if (f->unique || single_pk) {
             run->field_keys[i] = eng_keyset_new(run->unique_limit);
             if (!run->field_keys[i])
@@ -362,6 +368,7 @@ static void free_state(eng_run *run)
     free(run->field_keys);
     free(run->bounds);
     free(run->dates);
+    free(run->need_key);
     free(run->errs_written);
     free(run->viol);
     free(run->outfields);

@@ -137,6 +137,8 @@ typedef struct eng_run {
     char *pk_label;          /* "a,b": the composite key's field names */
     uint64_t unique_limit;   /* --max-unique-keys */
     val_bounds *bounds;      /* per field, compiled once per run */
+    bool *need_key;          /* per field: unique, primaryKey or a number enum
+                                compares its canonical typed text */
     char **hdr_extra, **hdr_missing; /* stats.header lists */
     size_t nhdr_extra, nhdr_missing;
     uint64_t *errs_written;  /* per (field+1, rule): lines written to -e */

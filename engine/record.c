@@ -177,25 +177,50 @@ static int check_date(eng_run *run, size_t i, eng_value *v, const char **msg,
     if (r.format >= 0)
         fs->formats[r.format]++;
     fs->ambiguous_resolved += r.resolved;
-    char key[64];
-    size_t len;
-    core_buf_clear(&v->key);
-    if (v->dt.has_offset) { /* one instant written with two offsets is one key */
-        int32_t nanos;
-        int64_t secs = val_date_utc_seconds(run->dates[i], &v->dt, &nanos);
-        len = (size_t)snprintf(key, sizeof key, "%lld.%09d", (long long)secs, (int)nanos);
-    } else
-        len = val_dt_iso(&v->dt, key, sizeof key);
-    return core_buf_append(&v->key, key, len < sizeof key ? len : sizeof key - 1) ? -1 : 1;
+    return 1;
 }
 
-/* Type check: 1 of the type (the canonical key for uniqueness is filled), 0
- * not (*msg and *rule say why), -1 out of memory. */
+/* The canonical typed text of a value that passed its type: what unique,
+ * primaryKey and number enums compare (integer 012 is 12, 1.50 is 1.5, one
+ * instant written with two offsets is one key). Built only for fields that
+ * need it: run->need_key. */
+static int make_key(eng_run *run, size_t i, eng_value *v)
+{
+    const rules_field *f = &run->rules->fields[i];
+    char buf[64];
+    size_t len;
+    core_buf_clear(&v->key);
+    if (f->dates && v->dt.has_offset) {
+        int32_t nanos;
+        int64_t secs = val_date_utc_seconds(run->dates[i], &v->dt, &nanos);
+        len = (size_t)snprintf(buf, sizeof buf, "%lld.%09d", (long long)secs, (int)nanos);
+        return core_buf_append(&v->key, buf, len < sizeof buf ? len : sizeof buf - 1) ? -1 : 1;
+    }
+    if (f->dates) {
+        len = val_dt_iso(&v->dt, buf, sizeof buf);
+        return core_buf_append(&v->key, buf, len < sizeof buf ? len : sizeof buf - 1) ? -1 : 1;
+    }
+    switch (f->type) {
+    case RT_INTEGER:
+        return core_buf_append(&v->key, buf, val_integer_key(v->ival, buf)) ? -1 : 1;
+    case RT_NUMBER:
+        if (core_buf_reserve(&v->key, VAL_CANON_CAP(v->pn_n)))
+            return -1;
+        v->key.len = val_dec_canon(&v->dec, v->key.data, VAL_CANON_CAP(v->pn_n));
+        return 1;
+    case RT_BOOLEAN:
+        return core_buf_puts(&v->key, v->bval ? "true" : "false") ? -1 : 1;
+    default:
+        return core_buf_append(&v->key, v->pn_p, v->pn_n) ? -1 : 1;
+    }
+}
+
+/* Type check: 1 of the type, 0 not (*msg and *rule say why), -1 out of
+ * memory. */
 static int check_type(eng_run *run, size_t i, eng_value *v, const char **msg,
                       eng_rule *rule)
 {
     const rules_field *f = &run->rules->fields[i];
-    char buf[VAL_INT64_BUF];
     *msg = type_message(f->type);
     *rule = ER_TYPE;
     if (f->dates)
@@ -205,28 +230,18 @@ static int check_type(eng_run *run, size_t i, eng_value *v, const char **msg,
         return ok;
     const char *p = v->pn_p;
     size_t n = v->pn_n;
-    core_buf_clear(&v->key);
     switch (f->type) {
     case RT_INTEGER:
-        if (!val_integer_parse(p, n, &v->ival))
-            return 0;
-        return core_buf_append(&v->key, buf, val_integer_key(v->ival, buf)) ? -1 : 1;
+        return val_integer_parse(p, n, &v->ival);
     case RT_NUMBER:
-        if (!val_number_parse(p, n, &v->dec))
-            return 0;
-        if (core_buf_reserve(&v->key, VAL_CANON_CAP(n)))
-            return -1;
-        v->key.len = val_dec_canon(&v->dec, v->key.data, VAL_CANON_CAP(n));
-        return 1;
+        return val_number_parse(p, n, &v->dec);
     case RT_BOOLEAN: {
         int b = val_boolean_parse(p, n, f);
-        if (b < 0)
-            return 0;
-        v->bval = b;
-        return core_buf_puts(&v->key, b ? "true" : "false") ? -1 : 1;
+        v->bval = b > 0;
+        return b >= 0;
     }
     default:
-        return core_buf_append(&v->key, p, n) ? -1 : 1;
+        return 1;
     }
 }
 
@@ -452,6 +467,8 @@ static assay_status check_present(eng_run *run, size_t i, eng_value *v, uint64_t
     const char *msg;
     eng_rule rule;
     int t = check_type(run, i, v, &msg, &rule);
+    if (t > 0 && run->need_key[i])
+        t = make_key(run, i, v);
     v->type_ok = t > 0;
     if (t < 0)
         return ASSAY_E_NOMEM;
