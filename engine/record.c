@@ -512,7 +512,8 @@ static assay_status check_one(eng_run *run, size_t i, eng_value *v, uint64_t lin
         if (f->severity == RSEV_ERROR)
             fs->invalid++;
     }
-    eng_expr_value(run, i, v);
+    if (run->rules->nrules) /* only record rules read them */
+        eng_expr_value(run, i, v);
     return st;
 }
 
