@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <stdbool.h>
 #include <sys/stat.h>
 
 #include "cli/msg.h"
@@ -26,7 +27,7 @@ typedef enum opt_id {
     O_OUTPUT_FORMAT, O_ENCODING, O_RECORD_PATH, O_JOBS, O_NO_CLEAN, O_ANNOTATE,
     O_JUNIT, O_METRICS, O_PROGRESS, O_NO_PROGRESS, O_QUIET, O_DELIMITER, O_QUOTE,
     O_MAX_RECORD_BYTES, O_MAX_FIELD_BYTES, O_MAX_ERRORS_PER_RULE, O_MAX_UNIQUE_KEYS,
-    O_NOW, O_HELP, O_COUNT
+    O_NOW, O_BYTE_RANGE, O_HELP, O_COUNT
 } opt_id;
 
 typedef struct opt_spec {
@@ -63,6 +64,7 @@ static const opt_spec check_options[] = {
     { O_MAX_ERRORS_PER_RULE, 0, "--max-errors-per-rule", "N" },
     { O_MAX_UNIQUE_KEYS, 0, "--max-unique-keys", "N" },
     { O_NOW, 0, "--now", "TIMESTAMP" },
+    { O_BYTE_RANGE, 0, "--byte-range", "START:END" },
     { O_HELP, 'h', "--help", NULL },
 };
 #define NOPTIONS (sizeof check_options / sizeof check_options[0])
@@ -267,6 +269,30 @@ static int apply_number(cli_check_args *a, const opt_spec *o, const char *name, 
                            v, name);
 }
 
+/* START:END in bytes; END may be empty (the end of the file). */
+static int parse_range(cli_check_args *a, const char *name, const char *v)
+{
+    const char *colon = strchr(v, ':');
+    char start[32];
+    uint64_t lo = 0, hi = 0;
+    size_t n = colon ? (size_t)(colon - v) : 0;
+    bool ok = colon && n > 0 && n < sizeof start;
+    if (ok) {
+        memcpy(start, v, n);
+        start[n] = '\0';
+        ok = !parse_u64(start, &lo) && (!colon[1] || !parse_u64(colon + 1, &hi)) &&
+             (!colon[1] || hi > lo);
+    }
+    if (!ok)
+        return cli_usage_error("check", "invalid value '%s' for %s: expected START:END in "
+                               "bytes with START < END (END may be left out: the end of "
+                               "the file)", v, name);
+    a->opts.range_set = 1;
+    a->opts.range_start = lo;
+    a->opts.range_end = hi;
+    return 0;
+}
+
 static int apply_option(cli_check_args *a, const opt_spec *o, const char *name, const char *v)
 {
     assay_check_opts *op = &a->opts;
@@ -295,6 +321,7 @@ static int apply_option(cli_check_args *a, const opt_spec *o, const char *name, 
     case O_NO_PROGRESS: return 0; /* this version never shows progress */
     case O_HELP: a->help = 1; return 0;
     case O_NOW: op->now = v; return 0; /* checked by the library */
+    case O_BYTE_RANGE: return parse_range(a, name, v);
     case O_RECORD_PATH: case O_JUNIT: case O_METRICS: case O_PROGRESS:
         return not_supported(name);
     default: return apply_number(a, o, name, v);

@@ -317,6 +317,10 @@ static assay_status resolve_clock(eng_run *run)
 
 static assay_status setup(eng_run *run)
 {
+    if (run->opts->range_set && (run->opts->ninputs != 1 || is_stdin(run->opts->inputs[0]) ||
+                                 !run->rules->dialect.header))
+        return fail(run, ASSAY_E_USAGE, "--byte-range reads one named file with a header "
+                    "line (it seeks; the header comes from byte 0)");
     assay_status st = resolve_clock(run);
     if (!st)
         st = resolve_dialect(run);

@@ -179,6 +179,17 @@ typedef struct eng_threshold {
 size_t eng_threshold_max(const eng_run *run);
 void eng_thresholds(const eng_run *run, eng_threshold *t, size_t *n);
 
+/* engine/range.c: --byte-range */
+typedef struct eng_range {
+    uint64_t from, to;   /* the records starting in [from, to) are this shard's */
+    uint64_t lines;      /* physical lines before from */
+    uint64_t pos;        /* the next byte to read */
+    int src_fd;
+} eng_range;
+assay_status eng_range_plan(eng_run *run, eng_input *in, const io_csv_opts *o,
+                            uint64_t body, eng_range *out);
+ptrdiff_t eng_range_read(void *ctx, char *buf, size_t cap);
+
 /* engine/route.c */
 assay_status eng_process_input(eng_run *run, eng_input *in, size_t index);
 assay_status eng_pk_setup(eng_run *run);

@@ -655,6 +655,86 @@ static assay_status first_record(eng_run *run, eng_input *in, const io_record *r
     return st;
 }
 
+static assay_status read_records(eng_run *run, eng_input *in, io_csv_reader *reader,
+                                 size_t index, bool *first, eng_range *range);
+
+/* --byte-range: after the header, read only the records that start in the
+ * shard's part of the file (engine/range.c), from a second reader. */
+static assay_status read_range(eng_run *run, eng_input *in, const io_record *hdr,
+                               size_t index)
+{
+    if (!io_decode_is_utf8(in->dec)) {
+        snprintf(run->err->message, sizeof run->err->message,
+                 "--byte-range needs UTF-8 input (byte offsets of the file itself)");
+        return ASSAY_E_USAGE;
+    }
+    io_csv_opts o;
+    io_csv_opts_init(&o);
+    o.delimiter = run->delimiter;
+    o.quote = run->quote;
+    o.max_record_bytes = run->max_record_bytes;
+    o.max_field_bytes = run->max_field_bytes;
+    o.header = false;
+    eng_range range;
+    memset(&range, 0, sizeof range);
+    assay_status st = eng_range_plan(run, in, &o, hdr->offset + hdr->raw_len, &range);
+    if (st)
+        return st;
+    range.pos = range.from;
+    io_csv_reader *r = NULL;
+    st = io_csv_reader_new(eng_range_read, &range, &o, &r);
+    bool first = false;
+    if (!st)
+        st = read_records(run, in, r, index, &first, &range);
+    io_csv_reader_free(r);
+    return st;
+}
+
+/* Routes every record the reader gives; the first one of an input is its
+ * header (or, without one, sets the width). With a range, records carry the
+ * file's line numbers and offsets. */
+static assay_status read_records(eng_run *run, eng_input *in, io_csv_reader *reader,
+                                 size_t index, bool *first, eng_range *range)
+{
+    assay_status st = ASSAY_OK;
+    bool eof = false;
+    io_record rec;
+    while (!st) {
+        st = io_csv_next(reader, &rec, &eof, run->err);
+        if (st) {
+            read_fail(run, in, st);
+            break;
+        }
+        if (eof)
+            break;
+        if (range) {
+            rec.line += range->lines;
+            rec.offset += range->from;
+        }
+        run->st.bytes += rec.raw_len;
+        if (rec.continued) /* more bytes of a record already quarantined */
+            st = put_source(run, &rec, false);
+        else if (*first) {
+            bool consumed;
+            *first = false;
+            st = first_record(run, in, &rec, index, &consumed);
+            if (!st && !consumed)
+                st = route(run, &rec, in);
+            if (!st && consumed && run->opts->range_set)
+                return read_range(run, in, &rec, index);
+        } else
+            st = route(run, &rec, in);
+        /* The record is out: its source bytes are no longer needed. */
+        if (!range)
+            io_decode_release(in->dec, rec.offset + rec.raw_len);
+        if (!st && run->opts->interrupted && *run->opts->interrupted) {
+            snprintf(run->err->message, sizeof run->err->message, "interrupted");
+            st = ASSAY_E_IO;
+        }
+    }
+    return st;
+}
+
 assay_status eng_process_input(eng_run *run, eng_input *in, size_t index)
 {
     io_csv_opts o;
@@ -671,33 +751,7 @@ assay_status eng_process_input(eng_run *run, eng_input *in, size_t index)
     assay_status st = io_csv_reader_new(io_decode_read, in->dec, &o, &in->reader);
     if (st)
         return read_fail(run, in, st);
-    bool first = true, eof = false;
-    io_record rec;
-    while (!st) {
-        st = io_csv_next(in->reader, &rec, &eof, run->err);
-        if (st) {
-            read_fail(run, in, st);
-            break;
-        }
-        if (eof)
-            break;
-        run->st.bytes += rec.raw_len;
-        if (rec.continued) /* more bytes of a record already quarantined */
-            st = put_source(run, &rec, false);
-        else if (first) {
-            bool consumed;
-            first = false;
-            st = first_record(run, in, &rec, index, &consumed);
-            if (!st && !consumed)
-                st = route(run, &rec, in);
-        } else
-            st = route(run, &rec, in);
-        /* The record is out: its source bytes are no longer needed. */
-        io_decode_release(in->dec, rec.offset + rec.raw_len);
-        if (!st && run->opts->interrupted && *run->opts->interrupted) {
-            snprintf(run->err->message, sizeof run->err->message, "interrupted");
-            st = ASSAY_E_IO;
-        }
-    }
+    bool first = true;
+    st = read_records(run, in, in->reader, index, &first, NULL);
     return st; /* an empty input has no header: nothing was written */
 }

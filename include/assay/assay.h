@@ -133,6 +133,8 @@ typedef struct assay_check_opts {
     assay_format format;
     assay_format output_format;
     const char *encoding;   /* NULL: the rules' encoding, else auto */
+    int range_set;          /* --byte-range START:END given */
+    uint64_t range_start, range_end; /* end 0: the end of the file */
     const char *now;        /* --now: ISO date or datetime for today()/now()
                                and relative bounds; NULL: the system clock */
     int no_clean;
