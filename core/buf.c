@@ -1,5 +1,6 @@
 /* core/buf.c — growable byte buffer with a ceiling (see buf.h). */
 #include "core/buf.h"
+#include "core/utf8.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -92,40 +93,6 @@ assay_status core_buf_nul(core_buf *b)
     return ASSAY_OK;
 }
 
-/* Length of the valid UTF-8 sequence at s (1..4), or 0 when it is not one. */
-static size_t utf8_seq(const unsigned char *s, size_t n)
-{
-    unsigned c = s[0];
-    size_t len;
-    unsigned lo = 0x80, hi = 0xBF;
-    if (c < 0x80)
-        return 1;
-    else if (c >= 0xC2 && c <= 0xDF)
-        len = 2;
-    else if (c >= 0xE0 && c <= 0xEF) {
-        len = 3;
-        if (c == 0xE0)
-            lo = 0xA0;
-        if (c == 0xED)
-            hi = 0x9F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        len = 4;
-        if (c == 0xF0)
-            lo = 0x90;
-        if (c == 0xF4)
-            hi = 0x8F;
-    } else
-        return 0;
-    if (n < len)
-        return 0;
-    if (s[1] < lo || s[1] > hi)
-        return 0;
-    for (size_t i = 2; i < len; i++)
-        if (s[i] < 0x80 || s[i] > 0xBF)
-            return 0;
-    return len;
-}
-
 assay_status core_buf_json_str(core_buf *b, const char *s, size_t n)
 {
     static const char hex[] = "0123456789abcdef";
@@ -161,7 +128,7 @@ assay_status core_buf_json_str(core_buf *b, const char *s, size_t n)
             }
             i++;
         } else {
-            size_t len = utf8_seq(u + i, n - i);
+            size_t len = core_utf8_seq(s + i, n - i);
             if (len) {
                 st = core_buf_append(b, s + i, len);
                 i += len;

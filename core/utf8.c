@@ -20,34 +20,13 @@ size_t core_utf8_invalid_at(const char *s, size_t n)
         }
         if (i >= n)
             break;
-        unsigned c = u[i];
-        if (c < 0x80) {
+        if (u[i] < 0x80) {
             i++;
             continue;
         }
-        size_t len;
-        unsigned lo = 0x80, hi = 0xBF;
-        if (c >= 0xC2 && c <= 0xDF)
-            len = 2;
-        else if (c >= 0xE0 && c <= 0xEF) {
-            len = 3;
-            if (c == 0xE0)
-                lo = 0xA0;
-            else if (c == 0xED)
-                hi = 0x9F;
-        } else if (c >= 0xF0 && c <= 0xF4) {
-            len = 4;
-            if (c == 0xF0)
-                lo = 0x90;
-            else if (c == 0xF4)
-                hi = 0x8F;
-        } else
+        size_t len = core_utf8_seq(s + i, n - i);
+        if (!len)
             return i;
-        if (n - i < len || u[i + 1] < lo || u[i + 1] > hi)
-            return i;
-        for (size_t k = 2; k < len; k++)
-            if ((u[i + k] & 0xC0) != 0x80)
-                return i;
         i += len;
     }
     return n;

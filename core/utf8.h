@@ -9,6 +9,35 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/* Length (1..4) of the valid UTF-8 sequence at s[0..n), or 0 when it is not
+ * one (n >= 1). */
+static inline size_t core_utf8_seq(const char *s, size_t n)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    unsigned c = u[0], lo = 0x80, hi = 0xBF;
+    size_t len;
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xC2 && c <= 0xDF)
+        len = 2;
+    else if (c >= 0xE0 && c <= 0xEF) {
+        len = 3;
+        lo = c == 0xE0 ? 0xA0 : lo;
+        hi = c == 0xED ? 0x9F : hi;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        len = 4;
+        lo = c == 0xF0 ? 0x90 : lo;
+        hi = c == 0xF4 ? 0x8F : hi;
+    } else
+        return 0;
+    if (n < len || u[1] < lo || u[1] > hi)
+        return 0;
+    for (size_t k = 2; k < len; k++)
+        if ((u[k] & 0xC0) != 0x80)
+            return 0;
+    return len;
+}
+
 /* Returns the offset of the first invalid byte, or n when s[0..n) is valid. */
 size_t core_utf8_invalid_at(const char *s, size_t n);
 static inline bool core_utf8_valid(const char *s, size_t n)

@@ -658,6 +658,21 @@ static assay_status first_record(eng_run *run, eng_input *in, const io_record *r
 static assay_status read_records(eng_run *run, eng_input *in, io_csv_reader *reader,
                                  size_t index, bool *first, eng_range *range);
 
+/* The run's dialect and limits as reader options. */
+static io_csv_opts reader_opts(const eng_run *run, bool header)
+{
+    io_csv_opts o;
+    io_csv_opts_init(&o);
+    o.delimiter = run->delimiter;
+    o.quote = run->quote;
+    o.header = header;
+    o.max_record_bytes = run->max_record_bytes;
+    o.max_field_bytes = run->max_field_bytes;
+    if (run->opts->read_block)
+        o.block_size = run->opts->read_block;
+    return o;
+}
+
 /* --byte-range: after the header, read only the records that start in the
  * shard's part of the file (engine/range.c), from a second reader. */
 static assay_status read_range(eng_run *run, eng_input *in, const io_record *hdr,
@@ -668,13 +683,7 @@ static assay_status read_range(eng_run *run, eng_input *in, const io_record *hdr
                  "--byte-range needs UTF-8 input (byte offsets of the file itself)");
         return ASSAY_E_USAGE;
     }
-    io_csv_opts o;
-    io_csv_opts_init(&o);
-    o.delimiter = run->delimiter;
-    o.quote = run->quote;
-    o.max_record_bytes = run->max_record_bytes;
-    o.max_field_bytes = run->max_field_bytes;
-    o.header = false;
+    io_csv_opts o = reader_opts(run, false);
     eng_range range;
     memset(&range, 0, sizeof range);
     assay_status st = eng_range_plan(run, in, &o, hdr->offset + hdr->raw_len, &range);
@@ -737,15 +746,7 @@ static assay_status read_records(eng_run *run, eng_input *in, io_csv_reader *rea
 
 assay_status eng_process_input(eng_run *run, eng_input *in, size_t index)
 {
-    io_csv_opts o;
-    io_csv_opts_init(&o);
-    o.delimiter = run->delimiter;
-    o.quote = run->quote;
-    o.header = run->header;
-    o.max_record_bytes = run->max_record_bytes;
-    o.max_field_bytes = run->max_field_bytes;
-    if (run->opts->read_block)
-        o.block_size = run->opts->read_block;
+    io_csv_opts o = reader_opts(run, run->header);
     run->input_label = run->ninputs > 1 ? in->name : NULL;
     run->cur = in;
     assay_status st = io_csv_reader_new(io_decode_read, in->dec, &o, &in->reader);
