@@ -19,6 +19,7 @@
 #include <strings.h>
 #include <stdbool.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli/msg.h"
 
@@ -27,7 +28,7 @@ typedef enum opt_id {
     O_OUTPUT_FORMAT, O_ENCODING, O_RECORD_PATH, O_JOBS, O_NO_CLEAN, O_ANNOTATE,
     O_JUNIT, O_METRICS, O_PROGRESS, O_NO_PROGRESS, O_QUIET, O_DELIMITER, O_QUOTE,
     O_MAX_RECORD_BYTES, O_MAX_FIELD_BYTES, O_MAX_ERRORS_PER_RULE, O_MAX_UNIQUE_KEYS,
-    O_NOW, O_BYTE_RANGE, O_HELP, O_COUNT
+    O_NOW, O_BYTE_RANGE, O_BATCH_RECORDS, O_HELP, O_COUNT
 } opt_id;
 
 typedef struct opt_spec {
@@ -65,6 +66,7 @@ static const opt_spec check_options[] = {
     { O_MAX_UNIQUE_KEYS, 0, "--max-unique-keys", "N" },
     { O_NOW, 0, "--now", "TIMESTAMP" },
     { O_BYTE_RANGE, 0, "--byte-range", "START:END" },
+    { O_BATCH_RECORDS, 0, "--batch-records", "N" },
     { O_HELP, 'h', "--help", NULL },
 };
 #define NOPTIONS (sizeof check_options / sizeof check_options[0])
@@ -213,16 +215,35 @@ static int not_supported(const char *name)
     return cli_usage_error("check", "%s is not supported yet by this version", name);
 }
 
-static int parse_jobs(const char *name, const char *value)
+#define JOBS_MAX 256
+#define BATCH_RECORDS_MAX 1000000
+
+/* -j N: 0 checks on the reading thread itself; 1..256 worker threads. */
+static int parse_jobs(cli_check_args *a, const char *name, const char *value)
 {
     uint64_t n;
-    if (parse_u64(value, &n) != 0 || n == 0)
-        return cli_usage_error("check", "invalid value '%s' for %s: expected a positive integer",
-                               value, name);
-    if (n != 1)
-        return cli_usage_error("check", "%s %s: more than one worker thread is not supported "
-                               "yet by this version (use -j 1)", name, value);
+    if (parse_u64(value, &n) != 0 || n > JOBS_MAX)
+        return cli_usage_error("check", "invalid value '%s' for %s: expected a number of "
+                               "worker threads from 0 to %d", value, name, JOBS_MAX);
+    a->opts.jobs = (unsigned)n;
     return 0;
+}
+
+static int parse_batch(cli_check_args *a, const char *name, const char *value)
+{
+    uint64_t n;
+    if (parse_u64(value, &n) != 0 || n == 0 || n > BATCH_RECORDS_MAX)
+        return cli_usage_error("check", "invalid value '%s' for %s: expected a number of "
+                               "records from 1 to %d", value, name, BATCH_RECORDS_MAX);
+    a->opts.batch_records = (size_t)n;
+    return 0;
+}
+
+/* -j's default: one worker per online core. */
+static unsigned default_jobs(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : n > JOBS_MAX ? JOBS_MAX : (unsigned)n;
 }
 
 /* Any name ICU knows, or auto; the library checks it (exit 2 when unknown). */
@@ -258,7 +279,8 @@ static int apply_number(cli_check_args *a, const opt_spec *o, const char *name, 
     case O_MAX_FIELD_BYTES: bad = parse_size(v, &a->opts.max_field_bytes); break;
     case O_MAX_ERRORS_PER_RULE: bad = parse_u64(v, &a->opts.max_errors_per_rule); break;
     case O_MAX_UNIQUE_KEYS: bad = parse_u64(v, &a->opts.max_unique_keys); break;
-    default: return parse_jobs(name, v);
+    case O_BATCH_RECORDS: return parse_batch(a, name, v);
+    default: return parse_jobs(a, name, v);
     }
     if (!bad)
         return 0;
@@ -372,6 +394,7 @@ int cli_check_parse(int argc, char **argv, cli_check_args *a)
 {
     memset(a, 0, sizeof *a);
     assay_check_opts_init(&a->opts);
+    a->opts.jobs = default_jobs();
     a->inputs = calloc((size_t)argc, sizeof *a->inputs);
     if (!a->inputs) {
         cli_error("%s", assay_strerror(ASSAY_E_NOMEM));

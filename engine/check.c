@@ -230,48 +230,24 @@ static assay_status open_outputs(eng_run *run)
     return st;
 }
 
-/* A temporal field's per-thread parser and its per-format counters. */
-static assay_status alloc_dates(eng_run *run, size_t i)
-{
-    const rules_field *f = &run->rules->fields[i];
-    size_t nf = val_datefmts_count(f->dates);
-    run->st.fields[i].formats = calloc(nf ? nf : 1, sizeof *run->st.fields[i].formats);
-    run->dates[i] = val_date_worker_new(f->dates, run->now_micros);
-    return run->st.fields[i].formats && run->dates[i] ? ASSAY_OK : ASSAY_E_NOMEM;
-}
-
 static assay_status alloc_state(eng_run *run)
 {
     const struct assay_rules *r = run->rules;
     size_t n = r->nfields;
-    run->vals = calloc(n ? n : 1, sizeof *run->vals);
-    run->st.fields = calloc(n ? n : 1, sizeof *run->st.fields);
+    if (eng_stats_alloc(r, &run->st) || eng_scratch_new(run))
+        return ASSAY_E_NOMEM;
     run->field_keys = calloc(n ? n : 1, sizeof *run->field_keys);
     run->bounds = calloc(n ? n : 1, sizeof *run->bounds);
-    run->dates = calloc(n ? n : 1, sizeof *run->dates);
     run->need_key = calloc(n ? n : 1, sizeof *run->need_key);
     run->errs_written = calloc((n + 1) * ER_COUNT, sizeof *run->errs_written);
-    run->md = val_match_data_new(r);
-    run->locnum = val_locnum_worker_new();
-    run->cleanw = val_clean_worker_new(r);
-    run->expr = expr_state_new(r);
-    run->xvals = calloc(n ? n : 1, sizeof *run->xvals);
-    run->st.rule_viol = calloc(r->nrules + 1, sizeof *run->st.rule_viol);
-    run->st.rule_eval = calloc(r->nrules + 1, sizeof *run->st.rule_eval);
     run->rule_errs_written = calloc(r->nrules + 1, sizeof *run->rule_errs_written);
-    if (!run->vals || !run->st.fields || !run->field_keys || !run->bounds || !run->dates || !run->need_key ||
-        !run->errs_written || !run->md || !run->locnum || !run->cleanw || !run->expr || !run->xvals ||
-        !run->st.rule_viol || !run->st.rule_eval || !run->rule_errs_written)
+    if (!run->field_keys || !run->bounds || !run->need_key || !run->errs_written ||
+        !run->rule_errs_written)
         return ASSAY_E_NOMEM;
     for (size_t i = 0; i < n; i++) {
         const rules_field *f = &r->fields[i];
-        core_buf_init(&run->vals[i].clean, 0);
-        core_buf_init(&run->vals[i].key, 0);
-        core_buf_init(&run->vals[i].plain, 0);
         if (f->type == RT_INTEGER || f->type == RT_NUMBER)
             val_bounds_compile(f, &run->bounds[i]);
-        if (f->dates && alloc_dates(run, i))
-            return ASSAY_E_NOMEM;
         bool single_pk = r->npk == 1 && r->primary_key[0] == i;
         bool in_pk = false;
         for (size_t k = 0; k < r->npk; k++)
@@ -284,11 +260,6 @@ static assay_status alloc_state(eng_run *run)
                 return ASSAY_E_NOMEM;
         }
     }
-    core_buf_init(&run->msgs, 0);
-    core_buf_init(&run->line, 0);
-    core_buf_init(&run->pkkey, 0);
-    core_buf_init(&run->annot, 0);
-    core_buf_init(&run->jbuf, 0);
     if (r->npk > 1)
         return eng_pk_setup(run);
     return ASSAY_OK;
@@ -332,8 +303,6 @@ static assay_status setup(eng_run *run)
         st = open_outputs(run);
     if (!st)
         st = alloc_state(run);
-    if (!st)
-        expr_state_set_clock(run->expr, run->now_micros);
     if (st == ASSAY_E_NOMEM && !run->err->message[0])
         fail(run, st, "out of memory");
     return st;
@@ -341,19 +310,11 @@ static assay_status setup(eng_run *run)
 
 static void free_state(eng_run *run)
 {
-    for (size_t i = 0; i < run->rules->nfields; i++) {
-        if (run->vals) {
-            core_buf_free(&run->vals[i].clean);
-            core_buf_free(&run->vals[i].key);
-            core_buf_free(&run->vals[i].plain);
-        }
+    for (size_t i = 0; i < run->rules->nfields; i++)
         if (run->field_keys)
             eng_keyset_free(run->field_keys[i]);
-        if (run->dates)
-            val_date_worker_free(run->dates[i]);
-        if (run->st.fields)
-            free(run->st.fields[i].formats);
-    }
+    eng_scratch_free(run);
+    eng_stats_free(run->rules, &run->st);
     eng_keyset_free(run->pk_keys);
     for (size_t k = 0; k < run->ninputs; k++) {
         eng_input *in = &run->inputs[k];
@@ -367,28 +328,11 @@ static void free_state(eng_run *run)
     }
     eng_header_free(run);
     free(run->inputs);
-    free(run->vals);
-    free(run->st.fields);
     free(run->field_keys);
     free(run->bounds);
-    free(run->dates);
     free(run->need_key);
     free(run->errs_written);
-    free(run->viol);
-    free(run->outfields);
-    val_match_data_free(run->md);
-    val_locnum_worker_free(run->locnum);
-    val_clean_worker_free(run->cleanw);
-    expr_state_free(run->expr);
-    free(run->xvals);
-    free(run->st.rule_viol);
-    free(run->st.rule_eval);
     free(run->rule_errs_written);
-    core_buf_free(&run->msgs);
-    core_buf_free(&run->line);
-    core_buf_free(&run->pkkey);
-    core_buf_free(&run->annot);
-    core_buf_free(&run->jbuf);
 }
 
 /* Thresholds of SPEC §2: quarantined / read <= limit (0 by default), and
@@ -539,8 +483,13 @@ ASSAY_API assay_status assay_check_run(const assay_rules *rules, const assay_che
     run.err = &res->error;
     run.t0 = now_seconds();
     assay_status st = setup(&run);
+    if (!st && opts->jobs)
+        st = eng_pipe_start(&run);
     for (size_t k = 0; !st && k < run.ninputs; k++)
         st = eng_process_input(&run, &run.inputs[k], k);
+    st = eng_pipe_stop(&run, st);
+    if (st == ASSAY_E_NOMEM && !res->error.message[0])
+        fail(&run, st, "out of memory");
     st = finish(&run, st, res);
     if (st && !res->error.message[0])
         fail(&run, st, "%s", assay_strerror(st));

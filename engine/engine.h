@@ -112,6 +112,23 @@ typedef struct eng_input {
     size_t *out_col;         /* first-input column -> this input's column */
 } eng_input;
 
+/* How a thread judges unique and primaryKey keys (engine/pipeline.c). */
+typedef enum eng_keymode {
+    ENG_KEYS_INSERT = 0, /* into the run's key sets, now (checking inline) */
+    ENG_KEYS_DEFER,      /* a worker: logged to its batch, taken as new; the
+                            ordered writer inserts them in input order */
+    ENG_KEYS_REPLAY      /* the writer re-checks a record that has a duplicate,
+                            with the answers its insertions gave */
+} eng_keymode;
+
+typedef struct eng_answer {
+    int dup;
+    uint64_t first;
+} eng_answer;
+
+struct eng_pipe;
+struct eng_batch;
+
 typedef struct eng_run {
     const struct assay_rules *rules;
     const assay_check_opts *opts;
@@ -164,6 +181,12 @@ typedef struct eng_run {
     eng_input *cur;          /* the input being read */
     double t0;
     assay_error *err;
+    /* the parallel engine (opts->jobs > 0); NULL when checking inline */
+    struct eng_pipe *pipe;
+    eng_keymode keymode;
+    struct eng_batch *batch;     /* DEFER: where keys and error tags go */
+    const eng_answer *answers;   /* REPLAY: one per key, in order */
+    size_t nanswers, next_answer;
 } eng_run;
 
 typedef struct eng_threshold {
@@ -190,8 +213,44 @@ assay_status eng_range_plan(eng_run *run, eng_input *in, const io_csv_opts *o,
                             uint64_t body, eng_range *out);
 ptrdiff_t eng_range_read(void *ctx, char *buf, size_t cap);
 
+/* engine/scratch.c: a thread's own checking state (vals ... jbuf above) */
+assay_status eng_scratch_new(eng_run *run);
+void eng_scratch_free(eng_run *run);
+
+/* engine/stats.c */
+assay_status eng_stats_alloc(const struct assay_rules *r, eng_stats *s);
+void eng_stats_free(const struct assay_rules *r, eng_stats *s);
+void eng_stats_zero(const struct assay_rules *r, eng_stats *s);
+void eng_stats_add(const struct assay_rules *r, eng_stats *dst, const eng_stats *src,
+                   int sign);
+
+/* engine/pipeline.c: -j N. The calling thread reads and hands batches of
+ * whole records to N workers; one writer thread takes finished batches in
+ * input order, decides uniqueness, adds up statistics and writes. */
+assay_status eng_pipe_start(eng_run *run);
+/* Queues a record (copied) for checking. */
+assay_status eng_pipe_add(eng_run *run, const io_record *rec);
+/* Called before a read that may block (a pipe or terminal at fd): when the
+ * input stays quiet for 200 ms, the records read so far are checked and
+ * written out (flushed) without waiting for the batch to fill. */
+assay_status eng_pipe_idle(eng_run *run, int fd);
+/* Waits until every queued record is written (before the calling thread
+ * writes anything itself: a header, a record of a non-UTF-8 input). */
+assay_status eng_pipe_drain(eng_run *run);
+/* Drains, stops the threads and frees the pipeline; st is the run's status
+ * so far, the result the first failure. */
+assay_status eng_pipe_stop(eng_run *run, assay_status st);
+/* A key met by a worker (DEFER) or by the writer's re-check (REPLAY). */
+assay_status eng_pipe_key(eng_run *run, size_t set, const void *key, size_t len, int *dup,
+                          uint64_t *first);
+/* A line a worker wrote to its errors share, counted against
+ * --max-errors-per-rule by the writer. */
+assay_status eng_pipe_tag(eng_run *run, size_t counter, size_t len);
+
 /* engine/route.c */
 assay_status eng_process_input(eng_run *run, eng_input *in, size_t index);
+/* Routes one record read (a continued piece of a quarantined one included). */
+assay_status eng_route_record(eng_run *run, const io_record *rec, const eng_input *in);
 assay_status eng_pk_setup(eng_run *run);
 void eng_header_free(eng_run *run);
 
@@ -200,6 +259,9 @@ assay_status eng_check_rules(eng_run *run);
 void eng_expr_temporal(expr_value *x, const struct eng_value *v);
 
 /* engine/record.c */
+/* Sets run->err for a key set that reached --max-unique-keys (set: a field,
+ * or nfields for the composite primaryKey). */
+void eng_key_limit_message(eng_run *run, size_t set);
 assay_status eng_check_values(eng_run *run, const io_record *rec, const eng_input *in,
                               uint64_t line);
 assay_status eng_add_violation(eng_run *run, int field, eng_rule rule,
@@ -208,6 +270,9 @@ assay_status eng_add_violation(eng_run *run, int field, eng_rule rule,
     __attribute__((format(printf, 8, 9)));
 
 /* engine/report.c */
+/* --max-errors-per-rule: true when the counter's line is one too many (else
+ * counts it). */
+bool eng_over_cap(eng_run *run, size_t counter);
 assay_status eng_write_violations(eng_run *run, uint64_t record, uint64_t line);
 assay_status eng_write_change(eng_run *run, uint64_t record, uint64_t line, int field,
                               const char *step, const char *before, size_t bn,

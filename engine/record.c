@@ -375,23 +375,42 @@ static assay_status check_length(eng_run *run, size_t i, const eng_value *v)
     return ASSAY_OK;
 }
 
-static assay_status check_unique(eng_run *run, size_t i, const eng_value *v)
+void eng_key_limit_message(eng_run *run, size_t set)
 {
-    const rules_field *f = &run->rules->fields[i];
-    eng_keyset *ks = run->field_keys[i];
-    if (!ks)
-        return ASSAY_OK;
-    int dup;
-    uint64_t first;
-    assay_status st = eng_keyset_insert(ks, v->key.data, v->key.len, run->record_no,
-                                        &dup, &first);
-    if (st == ASSAY_E_LIMIT) {
+    if (set < run->rules->nfields)
         snprintf(run->err->message, sizeof run->err->message,
                  "more than %llu distinct keys for unique field \"%s\" "
                  "(raise --max-unique-keys; each key costs about 44 bytes plus its length)",
-                 (unsigned long long)run->unique_limit, f->name);
-        return st;
-    }
+                 (unsigned long long)run->unique_limit, run->rules->fields[set].name);
+    else
+        snprintf(run->err->message, sizeof run->err->message,
+                 "more than %llu distinct primary keys (raise --max-unique-keys; "
+                 "each key costs about 44 bytes plus its length)",
+                 (unsigned long long)run->unique_limit);
+}
+
+/* Whether key was seen before, in input order: set is a field's key set, or
+ * nfields for the composite primaryKey. */
+static assay_status key_seen(eng_run *run, size_t set, const void *key, size_t len,
+                             int *dup, uint64_t *first)
+{
+    if (run->keymode != ENG_KEYS_INSERT)
+        return eng_pipe_key(run, set, key, len, dup, first);
+    eng_keyset *ks = set < run->rules->nfields ? run->field_keys[set] : run->pk_keys;
+    assay_status st = eng_keyset_insert(ks, key, len, run->record_no, dup, first);
+    if (st == ASSAY_E_LIMIT)
+        eng_key_limit_message(run, set);
+    return st;
+}
+
+static assay_status check_unique(eng_run *run, size_t i, const eng_value *v)
+{
+    const rules_field *f = &run->rules->fields[i];
+    if (!run->field_keys[i])
+        return ASSAY_OK;
+    int dup;
+    uint64_t first;
+    assay_status st = key_seen(run, i, v->key.data, v->key.len, &dup, &first);
     if (st || !dup)
         return st;
     eng_rule rule = f->unique ? ER_UNIQUE : ER_PRIMARYKEY;
@@ -533,13 +552,8 @@ static assay_status check_primary_key(eng_run *run)
     }
     int dup;
     uint64_t first;
-    assay_status st = eng_keyset_insert(run->pk_keys, run->pkkey.data, run->pkkey.len,
-                                        run->record_no, &dup, &first);
-    if (st == ASSAY_E_LIMIT)
-        snprintf(run->err->message, sizeof run->err->message,
-                 "more than %llu distinct primary keys (raise --max-unique-keys; "
-                 "each key costs about 44 bytes plus its length)",
-                 (unsigned long long)run->unique_limit);
+    assay_status st = key_seen(run, r->nfields, run->pkkey.data, run->pkkey.len, &dup,
+                               &first);
     if (st || !dup)
         return st;
     run->st.structural[ER_PRIMARYKEY]++;

@@ -23,14 +23,23 @@ static assay_status put_head(core_buf *b, const eng_run *run, uint64_t record,
     return ASSAY_OK;
 }
 
-static bool over_cap(eng_run *run, const eng_violation *v)
+/* The counter of errors lines a violation's (field, rule) has: fields (and
+ * -1, record level) times rules, then the record rules. */
+static size_t cap_counter(const eng_run *run, const eng_violation *v)
+{
+    if (v->rule == ER_RECORD_RULE)
+        return (run->rules->nfields + 1) * ER_COUNT + v->rule_index;
+    return (size_t)(v->field + 1) * ER_COUNT + v->rule;
+}
+
+bool eng_over_cap(eng_run *run, size_t counter)
 {
     uint64_t cap = run->opts->max_errors_per_rule;
     if (!cap)
         return false;
-    uint64_t *n = v->rule == ER_RECORD_RULE
-                      ? &run->rule_errs_written[v->rule_index]
-                      : &run->errs_written[(size_t)(v->field + 1) * ER_COUNT + v->rule];
+    size_t fields = (run->rules->nfields + 1) * ER_COUNT;
+    uint64_t *n = counter >= fields ? &run->rule_errs_written[counter - fields]
+                                    : &run->errs_written[counter];
     if (*n >= cap)
         return true;
     (*n)++;
@@ -84,12 +93,18 @@ assay_status eng_write_violations(eng_run *run, uint64_t record, uint64_t line)
         return ASSAY_OK;
     core_buf *b = &run->jbuf;
     core_buf_clear(b);
+    /* A worker writes every line; the ordered writer applies the cap. */
+    bool inline_ = run->keymode == ENG_KEYS_INSERT;
+    bool tag = !inline_ && run->opts->max_errors_per_rule;
     for (size_t k = 0; k < run->nviol; k++) {
         const eng_violation *v = &run->viol[k];
-        if (over_cap(run, v))
+        if (inline_ && eng_over_cap(run, cap_counter(run, v)))
             continue;
+        size_t start = b->len;
         put_head(b, run, record, line);
         put_violation(b, run, v);
+        if (tag && eng_pipe_tag(run, cap_counter(run, v), b->len - start))
+            return ASSAY_E_NOMEM;
     }
     if (core_buf_nul(b))
         return ASSAY_E_NOMEM;

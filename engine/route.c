@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "engine/engine.h"
 #include "io/csv_writer.h"
@@ -591,6 +592,14 @@ static assay_status route(eng_run *run, const io_record *rec, const eng_input *i
     return st;
 }
 
+assay_status eng_route_record(eng_run *run, const io_record *rec, const eng_input *in)
+{
+    run->st.bytes += rec->raw_len;
+    if (rec->continued) /* more bytes of a record already quarantined */
+        return put_source(run, rec, false);
+    return route(run, rec, in);
+}
+
 /* Names the input in the message of an error that stopped reading it. */
 static assay_status read_fail(eng_run *run, const eng_input *in, assay_status st)
 {
@@ -720,19 +729,23 @@ static assay_status read_records(eng_run *run, eng_input *in, io_csv_reader *rea
             rec.line += range->lines;
             rec.offset += range->from;
         }
-        run->st.bytes += rec.raw_len;
-        if (rec.continued) /* more bytes of a record already quarantined */
-            st = put_source(run, &rec, false);
-        else if (*first) {
+        if (*first && !rec.continued) {
             bool consumed;
             *first = false;
+            /* The calling thread writes the header itself: nothing queued
+             * may still be waiting to be written before it. */
+            if (run->pipe && (st = eng_pipe_drain(run)))
+                break;
+            run->st.bytes += rec.raw_len;
             st = first_record(run, in, &rec, index, &consumed);
             if (!st && !consumed)
                 st = route(run, &rec, in);
             if (!st && consumed && run->opts->range_set)
                 return read_range(run, in, &rec, index);
-        } else
-            st = route(run, &rec, in);
+        } else if (run->pipe && io_decode_is_utf8(in->dec))
+            st = eng_pipe_add(run, &rec);
+        else
+            st = eng_route_record(run, &rec, in);
         /* The record is out: its source bytes are no longer needed. */
         if (!range)
             io_decode_release(in->dec, rec.offset + rec.raw_len);
@@ -744,12 +757,34 @@ static assay_status read_records(eng_run *run, eng_input *in, io_csv_reader *rea
     return st;
 }
 
+/* The parallel engine's reads: before one that may block on a quiet pipe,
+ * what was read so far is written out (eng_pipe_idle). */
+typedef struct piped_source {
+    eng_run *run;
+    eng_input *in;
+    bool may_block;
+} piped_source;
+
+static ptrdiff_t piped_read(void *ctx, char *buf, size_t cap)
+{
+    piped_source *s = ctx;
+    /* A failure there is the pipeline's: the next record queued reports it. */
+    if (s->may_block && !io_decode_pending(s->in->dec))
+        (void)eng_pipe_idle(s->run, s->in->fd);
+    return io_decode_read(s->in->dec, buf, cap);
+}
+
 assay_status eng_process_input(eng_run *run, eng_input *in, size_t index)
 {
     io_csv_opts o = reader_opts(run, run->header);
     run->input_label = run->ninputs > 1 ? in->name : NULL;
     run->cur = in;
-    assay_status st = io_csv_reader_new(io_decode_read, in->dec, &o, &in->reader);
+    struct stat sb;
+    piped_source src = {run, in, false};
+    src.may_block = run->pipe && in->fd >= 0 && fstat(in->fd, &sb) == 0 && !S_ISREG(sb.st_mode);
+    assay_status st = src.may_block
+                          ? io_csv_reader_new(piped_read, &src, &o, &in->reader)
+                          : io_csv_reader_new(io_decode_read, in->dec, &o, &in->reader);
     if (st)
         return read_fail(run, in, st);
     bool first = true;

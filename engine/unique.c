@@ -83,12 +83,28 @@ static int key_equal(const eng_keyset *s, uint64_t off, const void *key, size_t 
     return 1;
 }
 
+uint64_t eng_keyset_hash(const void *key, size_t len)
+{
+    uint64_t h = XXH3_64bits(key, len);
+    return h ? h : 1;
+}
+
+void eng_keyset_prefetch(const eng_keyset *s, uint64_t hash)
+{
+    __builtin_prefetch(&s->slots[(size_t)hash & (s->nslots - 1)], 1, 1);
+}
+
 assay_status eng_keyset_insert(eng_keyset *s, const void *key, size_t len,
                                uint64_t record, int *dup, uint64_t *first_record)
 {
-    uint64_t h = XXH3_64bits(key, len);
-    if (!h)
-        h = 1;
+    return eng_keyset_insert_hashed(s, eng_keyset_hash(key, len), key, len, record, dup,
+                                    first_record);
+}
+
+assay_status eng_keyset_insert_hashed(eng_keyset *s, uint64_t h, const void *key,
+                                      size_t len, uint64_t record, int *dup,
+                                      uint64_t *first_record)
+{
     size_t i = (size_t)h & (s->nslots - 1);
     *dup = 0;
     for (; s->slots[i].hash; i = (i + 1) & (s->nslots - 1)) {

@@ -23,4 +23,13 @@ assay_status eng_keyset_insert(eng_keyset *s, const void *key, size_t len,
                                uint64_t record, int *dup, uint64_t *first_record);
 uint64_t eng_keyset_count(const eng_keyset *s);
 
+/* The same in two steps, for the parallel engine: workers hash keys, the
+ * ordered writer inserts them, prefetching the slots of keys a few ahead so
+ * that the cache misses of a large set overlap. */
+uint64_t eng_keyset_hash(const void *key, size_t len);
+assay_status eng_keyset_insert_hashed(eng_keyset *s, uint64_t hash, const void *key,
+                                      size_t len, uint64_t record, int *dup,
+                                      uint64_t *first_record);
+void eng_keyset_prefetch(const eng_keyset *s, uint64_t hash);
+
 #endif

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +31,8 @@ struct io_out {
     size_t len;
     int err_no;           /* errno of the first failure; 0 while none */
     const char *err_what; /* what failed, for the message */
+    bool mem;             /* io_out_memory: buf grows, nothing is written */
+    size_t cap;           /* mem: bytes allocated at buf */
     bool prepared;        /* flushed and closed without error */
     bool done;            /* committed or aborted */
 };
@@ -313,8 +316,53 @@ assay_status io_out_flush(io_out *o)
     return n ? out_drain(o, o->buf, n) : ASSAY_OK;
 }
 
+static assay_status mem_write(io_out *o, const void *p, size_t n)
+{
+    if (n > o->cap - o->len) {
+        size_t cap = o->cap ? o->cap : 64 * 1024;
+        while (n > cap - o->len) {
+            if (cap > SIZE_MAX / 2)
+                return ASSAY_E_NOMEM;
+            cap *= 2;
+        }
+        char *b = realloc(o->buf, cap);
+        if (!b)
+            return ASSAY_E_NOMEM;
+        o->buf = b;
+        o->cap = cap;
+    }
+    memcpy(o->buf + o->len, p, n);
+    o->len += n;
+    return ASSAY_OK;
+}
+
+assay_status io_out_memory(io_out **out)
+{
+    io_out *o = calloc(1, sizeof *o);
+    if (!o)
+        return ASSAY_E_NOMEM;
+    o->fd = -1;
+    o->mem = true;
+    o->done = true;
+    *out = o;
+    return ASSAY_OK;
+}
+
+const char *io_out_mem_data(const io_out *o, size_t *n)
+{
+    *n = o->len;
+    return o->buf;
+}
+
+void io_out_mem_clear(io_out *o)
+{
+    o->len = 0;
+}
+
 assay_status io_out_write(io_out *o, const void *p, size_t n)
 {
+    if (o->mem)
+        return n ? mem_write(o, p, n) : ASSAY_OK;
     if (o->err_no)
         return ASSAY_E_IO;
     if (o->fd < 0)

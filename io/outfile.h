@@ -49,6 +49,15 @@ typedef struct io_out io_out;
 assay_status io_out_open(io_out **out, const char *path, assay_tempfile_fn fn,
                          void *ctx, assay_error *err);
 
+/* An io_out that only collects what is written, in memory (a worker thread's
+ * share of an output, written out in order by another thread). Flushing,
+ * preparing and committing it are errors; io_out_free frees it. */
+assay_status io_out_memory(io_out **out);
+/* The bytes written so far (valid until the next write or clear). */
+const char *io_out_mem_data(const io_out *o, size_t *n);
+/* Forgets the bytes written, keeping the allocation. */
+void io_out_mem_clear(io_out *o);
+
 /* Buffered write. ASSAY_E_IO once any write has failed (see io_out_error). */
 assay_status io_out_write(io_out *o, const void *p, size_t n);
 assay_status io_out_puts(io_out *o, const char *s);

@@ -146,6 +146,11 @@ typedef struct assay_check_opts {
     uint64_t max_errors_per_rule; /* 0: unlimited */
     uint64_t max_unique_keys;     /* 0: default */
     size_t read_block;       /* 0: default; tests use small blocks */
+    unsigned jobs;           /* 0: check on the calling thread; N: N worker
+                                threads check batches of records while the
+                                calling thread reads and another writes, in
+                                input order (the results never depend on N) */
+    size_t batch_records;    /* records per batch with jobs; 0: 4096 */
     assay_tempfile_fn on_tempfile;
     void *tempfile_ctx;
     volatile int *interrupted; /* set non-zero by the caller to stop early */
