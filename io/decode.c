@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <unicode/ucnv.h>
 #include <unicode/utf16.h>
@@ -64,13 +65,16 @@ struct io_decode {
 
 /* ---- opening ------------------------------------------------------------ */
 
-static assay_status peek(io_decode *d, assay_error *err)
+/* Reads the sample: want bytes, or fewer at the end of the input. Reads ask
+ * for the whole sample, so a file gives it at once; a pipe is not waited on
+ * past what the decision needs. */
+static assay_status peek(io_decode *d, size_t want, assay_error *err)
 {
     d->src_cap = IO_DECODE_SAMPLE;
     d->src = malloc(d->src_cap);
     if (!d->src)
         return ASSAY_E_NOMEM;
-    while (d->src_len < IO_DECODE_SAMPLE && !d->raw_eof) {
+    while (d->src_len < want && !d->raw_eof) {
         ptrdiff_t got = d->read(d->ctx, d->src + d->src_len, IO_DECODE_SAMPLE - d->src_len);
         if (got < 0) {
             if (err) {
@@ -112,7 +116,10 @@ assay_status io_decode_new(io_read_fn raw_read, void *raw_ctx, const char *encod
     d->read = raw_read;
     d->ctx = raw_ctx;
     d->keep = true;
-    assay_status st = peek(d, err);
+    /* A declared encoding needs the byte order mark only (4 bytes at most):
+     * records from a slow pipe are not held back for the detection sample. */
+    bool declared = encoding && *encoding && strcasecmp(encoding, "auto") != 0;
+    assay_status st = peek(d, declared ? 4 : IO_DECODE_SAMPLE, err);
     if (!st)
         st = io_decide(d->src, d->src_len, d->raw_eof, encoding, &d->info, err);
     if (!st && !d->info.utf8)
@@ -148,6 +155,11 @@ void io_decode_free(io_decode *d)
 const io_decoding *io_decode_info(const io_decode *d)
 {
     return &d->info;
+}
+
+bool io_decode_pending(const io_decode *d)
+{
+    return d->info.utf8 ? d->src_conv < d->src_len : d->out_pos < d->out_len;
 }
 
 bool io_decode_is_utf8(const io_decode *d)

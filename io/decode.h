@@ -103,6 +103,8 @@ ptrdiff_t io_decode_read(void *dec, char *buf, size_t cap);
 
 /* True for UTF-8 input: records' raw bytes ARE the source bytes, so the engine
  * writes rec.raw to the quarantine as before and needs no span or release. */
+/* True when io_decode_read can return bytes without reading the source. */
+bool io_decode_pending(const io_decode *d);
 bool io_decode_is_utf8(const io_decode *d);
 
 /* Source bytes behind converted bytes. */
