@@ -15,6 +15,9 @@
 #                    a wrapper exit of 99 fails the case
 #   LC_ALL           the locale of the run (default C.UTF-8); results must not
 #                    depend on it
+#   ASSAY_CASE_ARGS  options put after `check` (unless the case sets -j or --batch-records
+#                    itself), e.g. "-j 3 --batch-records 1": every output must
+#                    be the same whatever the number of threads and batches
 set -uo pipefail
 
 if [ $# -ne 2 ]; then
@@ -54,6 +57,11 @@ if [[ $line == *@SHARED@* ]]; then
 fi
 read -r -a args <<<"$line"
 read -r -a wrapper <<<"${ASSAY_WRAPPER:-}"
+if [ -n "${ASSAY_CASE_ARGS:-}" ] && [ "${args[0]:-}" = check ] &&
+   [[ " ${args[*]} " != *" -j"* && " ${args[*]} " != *" --jobs"* && " ${args[*]} " != *" --batch-records"* ]]; then
+  read -r -a extra <<<"$ASSAY_CASE_ARGS"
+  args=(check "${extra[@]}" "${args[@]:1}")
+fi
 stdin_file=/dev/null
 [ -f "$case_dir/stdin" ] && stdin_file=$case_dir/stdin
 export LC_ALL=${LC_ALL:-C.UTF-8}
