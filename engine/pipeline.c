@@ -29,6 +29,8 @@
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -569,15 +571,30 @@ assay_status eng_pipe_start(eng_run *run)
     for (unsigned i = 0; i < n; i++)
         if (ctx_init(&p->workers[i], p))
             return ASSAY_E_NOMEM;
-    for (unsigned i = 0; i < n; i++) {
-        if (pthread_create(&p->workers[i].tid, NULL, worker_main, &p->workers[i]))
-            return ASSAY_E_INTERNAL;
-        p->workers[i].started = true;
-        p->nworkers++;
+    /* The process's signals (interrupts, SIGPIPE) are the calling thread's
+     * business: the threads started here inherit a mask that blocks them. */
+    sigset_t block, old;
+    sigemptyset(&block);
+    int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE, SIGALRM, SIGUSR1, SIGUSR2,
+                  SIGCHLD};
+    for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++)
+        sigaddset(&block, sigs[i]);
+    pthread_sigmask(SIG_BLOCK, &block, &old);
+    int e = 0;
+    for (unsigned i = 0; i < n && !e; i++) {
+        e = pthread_create(&p->workers[i].tid, NULL, worker_main, &p->workers[i]);
+        p->workers[i].started = !e;
+        p->nworkers += !e;
     }
-    if (pthread_create(&p->writer.tid, NULL, writer_main, &p->writer))
+    if (!e)
+        e = pthread_create(&p->writer.tid, NULL, writer_main, &p->writer);
+    p->writer.started = !e;
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (e) {
+        snprintf(run->err->message, sizeof run->err->message,
+                 "cannot start %u worker threads (-j): %s", n, strerror(e));
         return ASSAY_E_INTERNAL;
-    p->writer.started = true;
+    }
     return ASSAY_OK;
 }
 
