@@ -54,7 +54,8 @@ typedef struct io_record {
                           with raw_more, the lines touched so far */
     size_t nfields;    /* OK and BLANK: number of fields */
     const io_slice *fields;
-    bool quoted;       /* split by libcsv (the record holds a quote char) */
+    bool quoted;       /* the record holds a quote char (split by the quoted
+                          path: its own or libcsv) */
     bool bad_utf8;     /* raw holds bytes that are not valid UTF-8 */
     size_t bad_utf8_at;/* offset in raw of the first invalid byte */
     const char *detail;/* MALFORMED / TOO_LARGE: what went wrong, for humans */

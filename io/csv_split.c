@@ -7,11 +7,14 @@
  * libcsv, so the scanner and strict libcsv agree on every record libcsv
  * accepts. Splitting has two paths: records without a quote character are cut
  * on the delimiter in place (zero-copy); the others go through libcsv in
- * strict mode with space trimming off. */
+ * strict mode with space trimming off, except those whose quoting is plain
+ * (split_simple: the same fields, without libcsv's byte-by-byte walk). */
 #include "io/csv_split.h"
 
 #include <stdlib.h>
 #include <string.h>
+
+#include "core/swar.h"
 
 /* libcsv's realloc hook has no context, so its buffer gets one fixed ceiling.
  * Records are bounded by max_record_bytes before they reach libcsv, so this is
@@ -220,12 +223,14 @@ void io_csv_splitter_free(io_csv_splitter *s)
     s->cp_ready = false;
 }
 
-/* Room for one more field. */
-static assay_status grow(io_csv_splitter *s)
+/* Room for at least `need` fields. */
+static assay_status grow_to(io_csv_splitter *s, size_t need)
 {
-    if (s->n < s->cap)
+    if (need <= s->cap)
         return ASSAY_OK;
-    size_t cap = s->cap ? s->cap * 2 : 16;
+    size_t cap = s->cap ? s->cap : 16;
+    while (cap < need)
+        cap = cap > SIZE_MAX / 2 ? SIZE_MAX : cap * 2;
     if (cap > SIZE_MAX / sizeof(io_slice))
         return ASSAY_E_NOMEM;
     io_slice *f = realloc(s->fields, cap * sizeof *f);
@@ -240,26 +245,62 @@ static assay_status grow(io_csv_splitter *s)
     return ASSAY_OK;
 }
 
+/* Room for one more field. */
+static assay_status grow(io_csv_splitter *s)
+{
+    return grow_to(s, s->n + 1);
+}
+
 assay_status io_csv_split_plain(io_csv_splitter *s, const char *p, size_t n)
 {
-    const char *e = p + n;
-    s->n = 0;
-    s->longest = 0;
-    for (;;) {
-        const char *d = p < e ? memchr(p, s->delim, (size_t)(e - p)) : NULL;
-        const char *fe = d ? d : e;
-        assay_status st = grow(s);
-        if (st)
-            return st;
-        s->fields[s->n].p = p;
-        s->fields[s->n].n = (size_t)(fe - p);
-        if (s->fields[s->n].n > s->longest)
-            s->longest = s->fields[s->n].n;
-        s->n++;
-        if (!d)
-            return ASSAY_OK;
-        p = d + 1;
+    const unsigned char d = (unsigned char)s->delim;
+    /* The result is built in locals (a store to a field's length could
+     * otherwise alias s->n), with room made for a word's worth at a time. */
+    io_slice *f = s->fields;
+    size_t k = 0, cap = s->cap, start = 0, i = 0, longest = 0;
+    assay_status st;
+    /* Eight bytes at a time: every delimiter of a word from its mask. */
+    for (; CORE_SWAR_LE && i + 8 <= n; i += 8) {
+        uint64_t m = core_swar_eq(core_swar_load(p + i), d);
+        if (!m)
+            continue;
+        if (k + 8 > cap) {
+            s->n = k;
+            if ((st = grow_to(s, k + 8)))
+                return st;
+            f = s->fields;
+            cap = s->cap;
+        }
+        do {
+            size_t at = i + core_swar_first(m), len = at - start;
+            f[k].p = p + start;
+            f[k++].n = len;
+            longest = len > longest ? len : longest;
+            start = at + 1;
+            m &= m - 1;
+        } while (m);
     }
+    for (;; i++) {
+        if (i < n && (unsigned char)p[i] != d)
+            continue;
+        if (k + 1 > cap) {
+            s->n = k;
+            if ((st = grow_to(s, k + 1)))
+                return st;
+            f = s->fields;
+            cap = s->cap;
+        }
+        size_t len = i - start;
+        f[k].p = n ? p + start : p;
+        f[k++].n = len;
+        longest = len > longest ? len : longest;
+        start = i + 1;
+        if (i >= n)
+            break;
+    }
+    s->n = k;
+    s->longest = longest;
+    return ASSAY_OK;
 }
 
 /* libcsv's field callback: append the value to the scratch buffer. The
@@ -281,6 +322,102 @@ static void on_field(void *f, size_t n, void *ctx)
     s->n++;
 }
 
+/* ---- the common quoted record, without libcsv ------------------------------ */
+
+/* The first byte of p[i..n) that is the delimiter, the quote, CR or LF; n
+ * when none is. */
+static size_t unquoted_end(const char *p, size_t i, size_t n, unsigned char d,
+                           unsigned char q)
+{
+    for (; CORE_SWAR_LE && i + 8 <= n; i += 8) {
+        uint64_t w = core_swar_load(p + i);
+        uint64_t m = core_swar_eq(w, d) | core_swar_eq(w, q) | core_swar_eq(w, '\r') |
+                     core_swar_eq(w, '\n');
+        if (m)
+            return i + core_swar_first(m);
+    }
+    for (; i < n; i++) {
+        unsigned char c = (unsigned char)p[i];
+        if (c == d || c == q || c == '\r' || c == '\n')
+            return i;
+    }
+    return n;
+}
+
+/* Splits p[0..n) the way strict libcsv does, for records whose quoting is
+ * plain: each field either holds no quote, CR or LF, or is quoted from its
+ * first byte to a closing quote followed by the delimiter or the end, with
+ * "" for a quote inside. Anything else (every record libcsv rejects among
+ * them) returns false and the caller asks libcsv. Values without "" point
+ * into p; the others are unescaped into vals, reserved once for the whole
+ * record so that it never moves. */
+static bool split_simple(io_csv_splitter *s, const char *p, size_t n)
+{
+    const unsigned char d = (unsigned char)s->delim, q = (unsigned char)s->quote;
+    if (n == 0 || n >= IO_CSV_LIBCSV_CEILING || d == '\r' || d == '\n' || q == '\r' ||
+        q == '\n')
+        return false;
+    s->n = 0;
+    s->longest = 0;
+    core_buf_clear(&s->vals);
+    if (core_buf_reserve(&s->vals, n))
+        return false;
+    size_t i = 0;
+    for (;;) {
+        const char *fp;
+        size_t fn;
+        if (i < n && (unsigned char)p[i] == q) {
+            size_t a = ++i; /* the start of the run not yet copied */
+            bool esc = false;
+            char *v = s->vals.data + s->vals.len;
+            for (;;) {
+                const char *h = i < n ? memchr(p + i, q, n - i) : NULL;
+                if (!h)
+                    return false; /* never closed */
+                size_t at = (size_t)(h - p);
+                if (at + 1 < n && (unsigned char)p[at + 1] == q) {
+                    /* "": keep one quote. */
+                    memcpy(s->vals.data + s->vals.len, p + a, at + 1 - a);
+                    s->vals.len += at + 1 - a;
+                    esc = true;
+                    i = a = at + 2;
+                    continue;
+                }
+                if (esc) {
+                    memcpy(s->vals.data + s->vals.len, p + a, at - a);
+                    s->vals.len += at - a;
+                    fp = v;
+                    fn = (size_t)(s->vals.data + s->vals.len - v);
+                } else {
+                    fp = p + a;
+                    fn = at - a;
+                }
+                i = at + 1;
+                break;
+            }
+            if (i < n && (unsigned char)p[i] != d)
+                return false; /* text after the closing quote */
+        } else {
+            size_t e = unquoted_end(p, i, n, d, q);
+            if (e < n && (unsigned char)p[e] != d)
+                return false; /* a quote, CR or LF inside an unquoted field */
+            fp = p + i;
+            fn = e - i;
+            i = e;
+        }
+        if (grow(s))
+            return false;
+        s->fields[s->n].p = fp;
+        s->fields[s->n].n = fn;
+        if (fn > s->longest)
+            s->longest = fn;
+        s->n++;
+        if (i == n)
+            return true;
+        i++; /* the delimiter */
+    }
+}
+
 /* Brings the parser back to the start of a row whatever happened: csv_fini
  * without CSV_STRICT_FINI always resets. */
 static void reset_parser(struct csv_parser *cp)
@@ -296,6 +433,9 @@ assay_status io_csv_split_quoted(io_csv_splitter *s, const char *p, size_t n,
     *bad = IO_SPLIT_OK;
     if (!s->cp_ready)
         return io_csv_split_plain(s, p, n);
+    s->err = ASSAY_OK;
+    if (split_simple(s, p, n))
+        return ASSAY_OK;
     s->n = 0;
     s->longest = 0;
     s->err = ASSAY_OK;
