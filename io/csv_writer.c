@@ -7,16 +7,38 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "core/swar.h"
+
 static bool csvw_is_special(unsigned char c, char delim, int quote)
 {
     return c == (unsigned char)delim || c == '\r' || c == '\n' ||
            (quote >= 0 && c == (unsigned char)quote);
 }
 
+/* Does the field hold the delimiter, CR, LF or (quote >= 0) the quote?
+ * Eight bytes at a time, the last eight read again for the rest; a field
+ * shorter than a word byte by byte. */
 static bool csvw_needs_quote(const io_slice *f, char delim, int quote)
 {
-    for (size_t i = 0; i < f->n; i++)
-        if (csvw_is_special((unsigned char)f->p[i], delim, quote))
+    const char *p = f->p;
+    size_t n = f->n;
+    if (n >= 8) {
+        const unsigned char d = (unsigned char)delim;
+        /* With no quote character, look for the delimiter twice. */
+        const unsigned char q = quote >= 0 ? (unsigned char)quote : d;
+        for (size_t i = 0;; i += 8) {
+            if (i + 8 > n)
+                i = n - 8;
+            uint64_t w = core_swar_load(p + i);
+            if (core_swar_eq(w, d) | core_swar_eq(w, q) | core_swar_eq(w, '\r') |
+                core_swar_eq(w, '\n'))
+                return true;
+            if (i + 8 == n)
+                return false;
+        }
+    }
+    for (size_t i = 0; i < n; i++)
+        if (csvw_is_special((unsigned char)p[i], delim, quote))
             return true;
     return false;
 }

@@ -106,16 +106,53 @@ static inline bool word_suspect(uint64_t w)
     return ((below | is_del) & high) || (w & high);
 }
 
+/* The n < 8 bytes at u in one word, the missing bytes spaces (which are not
+ * suspect). Which byte goes where does not matter to word_suspect. */
+static inline uint64_t short_word(const unsigned char *u, size_t n)
+{
+    uint64_t w = 0x2020202020202020ULL;
+    size_t i = 0;
+    if (n & 4) {
+        uint32_t x;
+        memcpy(&x, u, 4);
+        w = (w & ~0xFFFFFFFFULL) | x;
+        i = 4;
+    }
+    if (n & 2) {
+        uint16_t x;
+        memcpy(&x, u + i, 2);
+        w = (w & ~(0xFFFFULL << 32)) | (uint64_t)x << 32;
+        i += 2;
+    }
+    if (n & 1)
+        w = (w & ~(0xFFULL << 48)) | (uint64_t)u[i] << 48;
+    return w;
+}
+
 size_t val_control_at(const char *p, size_t n)
 {
     const unsigned char *u = (const unsigned char *)p;
     size_t i = 0;
-    while (i + 8 <= n) {
+    /* Plain printable ASCII, the usual value, never reaches the byte loop:
+     * whole words, then the last eight bytes again (or, for a value shorter
+     * than a word, its bytes gathered into one). */
+    if (n < 8) {
+        if (!word_suspect(short_word(u, n)))
+            return n;
+    } else {
         uint64_t w;
-        memcpy(&w, u + i, 8);
-        if (word_suspect(w))
-            break;
-        i += 8;
+        for (; i + 8 <= n; i += 8) {
+            memcpy(&w, u + i, 8);
+            if (word_suspect(w))
+                break;
+        }
+        if (i == n)
+            return n;
+        if (i + 8 > n) {
+            memcpy(&w, u + n - 8, 8);
+            if (!word_suspect(w))
+                return n;
+        }
     }
     for (; i < n; i++) {
         unsigned c = u[i];

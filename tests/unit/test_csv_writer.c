@@ -1,5 +1,7 @@
-/* tests/unit/test_csv_writer.c — minimal quoting, exact outputs, and a round
- * trip of random records through libcsv in strict mode. */
+/* tests/unit/test_csv_writer.c — minimal quoting, exact outputs, a round
+ * trip of random records through libcsv in strict mode, and the quoting
+ * decision (made eight bytes at a time) against a byte-by-byte reference on
+ * every byte value at every position of every length 0..64. */
 #include <csv.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -229,8 +231,60 @@ static void test_round_trip(void)
     CHECK_EQ_INT(bad, 0);
 }
 
+/* One field written alone, against the byte-by-byte rule: quoted exactly
+ * when it holds the delimiter, CR, LF or the quote; unwritable without a
+ * quote character in the same case. */
+static bool one_field_ok(const char *p, size_t n, char delim, int quote)
+{
+    bool special = false;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)p[i];
+        special = special || c == (unsigned char)delim || c == '\r' || c == '\n' ||
+                  (quote >= 0 && c == (unsigned char)quote);
+    }
+    io_slice f[2] = {{p, n}, {"x", 1}}; /* a second field: never all empty */
+    core_buf b;
+    core_buf_init(&b, 0);
+    assay_status st = io_csvw_record(&b, f, 2, delim, quote, "", 0);
+    bool ok;
+    if (quote < 0)
+        ok = special ? st == IO_CSVW_E_UNWRITABLE : st == ASSAY_OK && b.len == n + 2;
+    else if (st != ASSAY_OK || b.len < n + 2)
+        ok = false;
+    else if (!special)
+        ok = b.len == n + 2 && (n == 0 || memcmp(b.data, p, n) == 0);
+    else
+        ok = b.data[0] == (char)quote && b.len >= n + 4;
+    core_buf_free(&b);
+    return ok;
+}
+
+static void test_quote_decision(void)
+{
+    static const char delims[] = {',', '\t', ';', '\0', '\xFF'};
+    static const int quotes[] = {'"', '\'', -1, 0x80};
+    char buf[64 + 8];
+    size_t bad = 0, runs = 0;
+    for (size_t di = 0; di < sizeof delims; di++)
+        for (size_t qi = 0; qi < sizeof quotes / sizeof quotes[0]; qi++)
+            for (size_t n = 0; n <= 64; n++)
+                for (size_t off = 0; off < 8; off += 3)
+                    for (size_t pos = 0; pos < (n ? n : 1); pos++)
+                        for (unsigned b = 0; b < 256; b += (n > 20 ? 5 : 1)) {
+                            for (size_t i = 0; i < n; i++)
+                                buf[off + i] = (char)('a' + i % 26);
+                            if (n)
+                                buf[off + pos] = (char)b;
+                            bad += !one_field_ok(buf + off, n, delims[di], quotes[qi]);
+                            runs++;
+                        }
+    CHECK_EQ_INT(bad, 0);
+    CHECK(runs > 100000);
+}
+
 int main(void)
 {
+    test_quote_decision();
     test_minimal_quoting();
     test_empty_records();
     test_no_quoting();

@@ -6,7 +6,10 @@
  * starts no valid sequence); k == n that ICU accepts all of s. Checked on
  * every sequence of one to three bytes, on many random sequences (biased to
  * the bytes where UTF-8 is subtle) and on long ASCII runs that exercise the
- * eight-bytes-at-a-time path. core_utf8_count equals ICU's code point count. */
+ * eight-bytes-at-a-time path. core_utf8_count equals ICU's code point count.
+ * The word-at-a-time paths (sixteen and eight bytes, the overlapping last
+ * word) are also held equal to a byte-by-byte walk on every byte value at
+ * every position of every length 0..64, at every alignment. */
 #include <stdint.h>
 #include <stdlib.h>
 
@@ -109,6 +112,47 @@ static void test_random(void)
     }
 }
 
+/* The byte-by-byte walk the word paths must agree with. */
+static size_t walk(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n;) {
+        size_t len = core_utf8_seq(s + i, n - i);
+        if (!len)
+            return i;
+        i += len;
+    }
+    return n;
+}
+
+static void test_words(void)
+{
+    static const char *const seqs[] = { "\xC3\xA9", "\xE2\x82\xAC", "\xF0\x9F\x98\x80",
+                                        "\xC3", "\xED\xA0\x80" };
+    char buf[64 + 16];
+    size_t bad = 0, runs = 0;
+    for (size_t n = 0; n <= 64; n++)
+        for (size_t off = 0; off < 8; off++)
+            for (size_t pos = 0; pos < n; pos++) {
+                for (unsigned b = 0; b < 256; b++) {
+                    for (size_t i = 0; i < n; i++)
+                        buf[off + i] = (char)('!' + (i * 5) % 94);
+                    buf[off + pos] = (char)b;
+                    bad += core_utf8_invalid_at(buf + off, n) != walk(buf + off, n);
+                    runs++;
+                }
+                for (size_t k = 0; k < sizeof seqs / sizeof seqs[0]; k++) {
+                    size_t qn = strlen(seqs[k]);
+                    for (size_t i = 0; i < n; i++)
+                        buf[off + i] = 'x';
+                    memcpy(buf + off + pos, seqs[k], pos + qn <= n ? qn : n - pos);
+                    bad += core_utf8_invalid_at(buf + off, n) != walk(buf + off, n);
+                    runs++;
+                }
+            }
+    CHECK_EQ_INT(bad, 0);
+    CHECK(runs > 1000000);
+}
+
 static void test_count(void)
 {
     CHECK_EQ_INT(core_utf8_count("", 0), 0);
@@ -123,6 +167,7 @@ int main(void)
 {
     test_exhaustive();
     test_random();
+    test_words();
     test_count();
     return t_done();
 }

@@ -1,5 +1,8 @@
 /* test_val_control.c — val_control_at's word-at-a-time skip agrees with a
- * byte-by-byte reference on random text, at every alignment and length. */
+ * byte-by-byte reference on random text, at every alignment and length, and
+ * on every byte value (and every C2 xx pair) at every position of every
+ * length 0..64: the whole words, the overlapping last word and the gathered
+ * short word each see it. */
 #include <stdint.h>
 #include <stdlib.h>
 
@@ -43,6 +46,30 @@ int main(void)
             mismatches++;
     }
     CHECK_EQ_INT(mismatches, 0);
+    int exhaustive = 0;
+    for (size_t n = 0; n <= 64; n++)
+        for (size_t off = 0; off < 8; off++)
+            for (size_t pos = 0; pos < n; pos++)
+                for (unsigned b = 0; b < 256; b++) {
+                    for (size_t i = 0; i < n; i++)
+                        buf[off + i] = (unsigned char)('!' + (i * 7) % 94);
+                    buf[off + pos] = (unsigned char)b;
+                    if (val_control_at((const char *)buf + off, n) != reference(buf + off, n))
+                        exhaustive++;
+                    if (pos + 1 < n) {
+                        buf[off + pos] = 0xC2;
+                        buf[off + pos + 1] = (unsigned char)b;
+                        if (val_control_at((const char *)buf + off, n) !=
+                            reference(buf + off, n))
+                            exhaustive++;
+                    }
+                }
+    CHECK_EQ_INT(exhaustive, 0);
+    for (size_t n = 0; n <= 64; n++) { /* clean values of every length */
+        for (size_t i = 0; i < n; i++)
+            buf[i] = (unsigned char)(' ' + i % 95);
+        CHECK_EQ_INT(val_control_at((const char *)buf, n), n);
+    }
     CHECK_EQ_INT(val_control_at("abcdefghijklmnop\x07", 17), 16);
     CHECK_EQ_INT(val_control_at("abcdefgh\tijklmno", 16), 16);
     return t_done();
