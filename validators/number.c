@@ -122,8 +122,8 @@ static void normalise(val_dec *d)
 
 bool val_number_parse(const char *p, size_t n, val_dec *out)
 {
-    val_dec d;
-    memset(&d, 0, sizeof d);
+    static const val_dec zero; /* copied, not memset: see df_build in datefmt.c */
+    val_dec d = zero;
     if (n > NUM_MAX_LEN)
         return false;
     size_t i = 0;
