@@ -252,10 +252,13 @@ static assay_status alloc_state(eng_run *run)
         bool in_pk = false;
         for (size_t k = 0; k < r->npk; k++)
             in_pk |= r->primary_key[k] == i;
-        run->need_key[i] = f->unique || in_pk ||
+        /* An integer field's own key set holds its values, not their text. */
+        bool int_set = (f->unique || single_pk) && f->type == RT_INTEGER;
+        run->need_key[i] = ((f->unique || in_pk) && !int_set) || (in_pk && r->npk > 1) ||
                            (f->enumset && (f->type == RT_INTEGER || f->type == RT_NUMBER));
         if (f->unique || single_pk) {
-            run->field_keys[i] = eng_keyset_new(run->unique_limit);
+            run->field_keys[i] = int_set ? eng_keyset_new_int(run->unique_limit)
+                                         : eng_keyset_new(run->unique_limit);
             if (!run->field_keys[i])
                 return ASSAY_E_NOMEM;
         }

@@ -241,8 +241,8 @@ assay_status eng_pipe_drain(eng_run *run);
  * so far, the result the first failure. */
 assay_status eng_pipe_stop(eng_run *run, assay_status st);
 /* A key met by a worker (DEFER) or by the writer's re-check (REPLAY). */
-assay_status eng_pipe_key(eng_run *run, size_t set, const void *key, size_t len, int *dup,
-                          uint64_t *first);
+assay_status eng_pipe_key(eng_run *run, size_t set, const void *key, size_t len,
+                          bool is_int, int64_t ival, int *dup, uint64_t *first);
 /* A line a worker wrote to its errors share, counted against
  * --max-errors-per-rule by the writer. */
 assay_status eng_pipe_tag(eng_run *run, size_t counter, size_t len);

@@ -55,6 +55,8 @@ typedef struct pl_item {
 typedef struct pl_key {
     size_t set, off, len;
     uint64_t hash, record;
+    bool is_int;           /* an integer field's value: ival, no bytes */
+    int64_t ival;
 } pl_key;
 
 typedef struct pl_tag {
@@ -308,8 +310,8 @@ static void *worker_main(void *arg)
 
 /* ---- keys and error tags, from the checking code ----------------------- */
 
-assay_status eng_pipe_key(eng_run *run, size_t set, const void *key, size_t len, int *dup,
-                          uint64_t *first)
+assay_status eng_pipe_key(eng_run *run, size_t set, const void *key, size_t len,
+                          bool is_int, int64_t ival, int *dup, uint64_t *first)
 {
     if (run->keymode == ENG_KEYS_REPLAY) {
         if (run->next_answer >= run->nanswers)
@@ -328,9 +330,11 @@ assay_status eng_pipe_key(eng_run *run, size_t set, const void *key, size_t len,
     k->set = set;
     k->off = b->keybytes.len;
     k->len = len;
-    k->hash = eng_keyset_hash(key, len);
     k->record = run->record_no;
-    if (core_buf_append(&b->keybytes, key, len))
+    k->is_int = is_int;
+    k->ival = ival;
+    k->hash = is_int ? 0 : eng_keyset_hash(key, len);
+    if (!is_int && core_buf_append(&b->keybytes, key, len))
         return ASSAY_E_NOMEM;
     b->nkeys++;
     return ASSAY_OK;
@@ -359,15 +363,18 @@ static assay_status insert_keys(eng_pipe *p, eng_batch *b)
     if (grow((void **)&p->answers, &p->capanswers, b->nkeys, sizeof *p->answers))
         return ASSAY_E_NOMEM;
     for (size_t j = 0; j < b->nkeys; j++) {
-        if (j + PREFETCH_AHEAD < b->nkeys) {
+        if (j + PREFETCH_AHEAD < b->nkeys && !b->keys[j + PREFETCH_AHEAD].is_int) {
             const pl_key *a = &b->keys[j + PREFETCH_AHEAD];
             eng_keyset_prefetch(keyset_of(run, a->set), a->hash);
         }
         const pl_key *k = &b->keys[j];
         eng_answer *ans = &p->answers[j];
-        assay_status st = eng_keyset_insert_hashed(keyset_of(run, k->set), k->hash,
-                                                   b->keybytes.data + k->off, k->len,
-                                                   k->record, &ans->dup, &ans->first);
+        assay_status st =
+            k->is_int ? eng_keyset_insert_int(keyset_of(run, k->set), k->ival, k->record,
+                                              &ans->dup, &ans->first)
+                      : eng_keyset_insert_hashed(keyset_of(run, k->set), k->hash,
+                                                 b->keybytes.data + k->off, k->len, k->record,
+                                                 &ans->dup, &ans->first);
         if (st == ASSAY_E_LIMIT) {
             eng_key_limit_message(&p->writer.ctx, k->set);
             p->err = p->writer.err;

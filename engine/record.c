@@ -395,9 +395,21 @@ static assay_status key_seen(eng_run *run, size_t set, const void *key, size_t l
                              int *dup, uint64_t *first)
 {
     if (run->keymode != ENG_KEYS_INSERT)
-        return eng_pipe_key(run, set, key, len, dup, first);
+        return eng_pipe_key(run, set, key, len, false, 0, dup, first);
     eng_keyset *ks = set < run->rules->nfields ? run->field_keys[set] : run->pk_keys;
     assay_status st = eng_keyset_insert(ks, key, len, run->record_no, dup, first);
+    if (st == ASSAY_E_LIMIT)
+        eng_key_limit_message(run, set);
+    return st;
+}
+
+/* The same for an integer field's set of values. */
+static assay_status int_seen(eng_run *run, size_t set, int64_t v, int *dup, uint64_t *first)
+{
+    if (run->keymode != ENG_KEYS_INSERT)
+        return eng_pipe_key(run, set, NULL, 0, true, v, dup, first);
+    assay_status st = eng_keyset_insert_int(run->field_keys[set], v, run->record_no, dup,
+                                            first);
     if (st == ASSAY_E_LIMIT)
         eng_key_limit_message(run, set);
     return st;
@@ -410,7 +422,9 @@ static assay_status check_unique(eng_run *run, size_t i, const eng_value *v)
         return ASSAY_OK;
     int dup;
     uint64_t first;
-    assay_status st = key_seen(run, i, v->key.data, v->key.len, &dup, &first);
+    assay_status st = f->type == RT_INTEGER ? int_seen(run, i, v->ival, &dup, &first)
+                                            : key_seen(run, i, v->key.data, v->key.len, &dup,
+                                                       &first);
     if (st || !dup)
         return st;
     eng_rule rule = f->unique ? ER_UNIQUE : ER_PRIMARYKEY;

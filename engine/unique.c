@@ -3,6 +3,7 @@
 #define _DEFAULT_SOURCE 1 /* MAP_ANONYMOUS, MADV_HUGEPAGE */
 #include "engine/unique.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -20,7 +21,18 @@ struct eng_keyset {
     size_t nslots; /* power of two */
     uint64_t count, max_keys;
     core_buf arena;
+    /* Integer keys (eng_keyset_new_int) while they are dense: first[v - base]
+     * is the record where v was first seen, 0 while unseen. */
+    bool dense;
+    int64_t base;
+    uint64_t *first;
+    size_t cap;
 };
+
+/* Dense integer keys keep at least one value in DENSITY of the range they
+ * span (plus a little slack for the first keys); past that, the hash set. */
+#define DENSITY 4
+#define DENSE_SLACK ((uint64_t)1 << 16)
 
 /* Tables past this size are mapped on their own and asked for huge pages:
  * an insertion touches a random slot, and with 4 KiB pages nearly every one
@@ -67,10 +79,19 @@ eng_keyset *eng_keyset_new(uint64_t max_keys)
     return s;
 }
 
+eng_keyset *eng_keyset_new_int(uint64_t max_keys)
+{
+    eng_keyset *s = eng_keyset_new(max_keys);
+    if (s)
+        s->dense = true;
+    return s;
+}
+
 void eng_keyset_free(eng_keyset *s)
 {
     if (!s)
         return;
+    free(s->first);
     slots_free(s->slots, s->nslots);
     core_buf_free(&s->arena);
     free(s);
@@ -166,4 +187,121 @@ assay_status eng_keyset_insert_hashed(eng_keyset *s, uint64_t h, const void *key
     if (s->count * 2 > s->nslots)
         return grow(s);
     return ASSAY_OK;
+}
+
+/* The canonical text of an integer key (as val_integer_key writes it). */
+static size_t int_text(int64_t v, char *buf)
+{
+    char tmp[24];
+    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+    size_t k = 0, len = 0;
+    do {
+        tmp[k++] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0)
+        buf[len++] = '-';
+    while (k)
+        buf[len++] = tmp[--k];
+    return len;
+}
+
+/* Gives up the dense array: every key seen moves to the hash set. */
+static assay_status to_hash(eng_keyset *s)
+{
+    uint64_t count = s->count, max = s->max_keys;
+    s->count = 0;
+    s->max_keys = 0;
+    s->dense = false;
+    assay_status st = ASSAY_OK;
+    for (size_t i = 0; i < s->cap && !st; i++) {
+        if (!s->first[i])
+            continue;
+        char buf[24];
+        size_t n = int_text(s->base + (int64_t)i, buf);
+        int dup;
+        uint64_t f;
+        st = eng_keyset_insert(s, buf, n, s->first[i], &dup, &f);
+    }
+    free(s->first);
+    s->first = NULL;
+    s->cap = 0;
+    s->max_keys = max;
+    if (!st && s->count != count)
+        st = ASSAY_E_INTERNAL;
+    return st;
+}
+
+/* Widens the dense array to hold v; false when that would make it sparse. */
+static bool extend(eng_keyset *s, int64_t v, assay_status *st)
+{
+    *st = ASSAY_OK;
+    uint64_t allowed = DENSITY * (s->count + 1) + DENSE_SLACK;
+    if (!s->cap) {
+        size_t cap = 1024;
+        s->first = calloc(cap, sizeof *s->first);
+        if (!s->first) {
+            *st = ASSAY_E_NOMEM;
+            return false;
+        }
+        s->base = v;
+        s->cap = cap;
+        return true;
+    }
+    /* Offsets from the new lowest value; uint64_t differences of int64_t
+     * values are exact. */
+    int64_t lo = v < s->base ? v : s->base;
+    uint64_t shift = (uint64_t)s->base - (uint64_t)lo;
+    uint64_t v_off = (uint64_t)v - (uint64_t)lo;
+    if (shift >= allowed || v_off >= allowed)
+        return false;
+    uint64_t hi_off = shift + s->cap - 1 > v_off ? shift + s->cap - 1 : v_off;
+    if (hi_off >= allowed || hi_off >= SIZE_MAX / sizeof *s->first / 2)
+        return false;
+    size_t span = (size_t)hi_off + 1;
+    size_t cap = s->cap * 2 > span ? s->cap * 2 : span;
+    if (cap > allowed)
+        cap = span;
+    uint64_t *f = realloc(s->first, cap * sizeof *f);
+    if (!f) {
+        *st = ASSAY_E_NOMEM;
+        return false;
+    }
+    if (shift) {
+        memmove(f + shift, f, s->cap * sizeof *f);
+        memset(f, 0, shift * sizeof *f);
+    }
+    memset(f + shift + s->cap, 0, (cap - shift - s->cap) * sizeof *f);
+    s->first = f;
+    s->base = lo;
+    s->cap = cap;
+    return true;
+}
+
+assay_status eng_keyset_insert_int(eng_keyset *s, int64_t v, uint64_t record, int *dup,
+                                   uint64_t *first_record)
+{
+    *dup = 0;
+    if (s->dense) {
+        bool in = s->cap && v >= s->base && (uint64_t)v - (uint64_t)s->base < s->cap;
+        assay_status st = ASSAY_OK;
+        if (in || extend(s, v, &st)) {
+            uint64_t *cell = &s->first[(uint64_t)v - (uint64_t)s->base];
+            if (*cell) {
+                *dup = 1;
+                *first_record = *cell;
+                return ASSAY_OK;
+            }
+            if (s->max_keys && s->count >= s->max_keys)
+                return ASSAY_E_LIMIT;
+            *cell = record;
+            s->count++;
+            return ASSAY_OK;
+        }
+        if (st || (st = to_hash(s)))
+            return st;
+    }
+    char buf[24];
+    size_t n = int_text(v, buf);
+    return eng_keyset_insert(s, buf, n, record, dup, first_record);
 }

@@ -23,6 +23,16 @@ assay_status eng_keyset_insert(eng_keyset *s, const void *key, size_t len,
                                uint64_t record, int *dup, uint64_t *first_record);
 uint64_t eng_keyset_count(const eng_keyset *s);
 
+/* A set of integer keys (a unique or single primaryKey field of type integer).
+ * While the values seen are dense (at least one in 4 of the range they span,
+ * plus 64Ki of slack) they live in an array indexed by value: 8 bytes per
+ * value of the range, touched nearly in order for ids that grow with the
+ * records. Past that, all move to the hash set as their canonical text, as
+ * eng_keyset_insert would hold them. Insert with eng_keyset_insert_int only. */
+eng_keyset *eng_keyset_new_int(uint64_t max_keys);
+assay_status eng_keyset_insert_int(eng_keyset *s, int64_t v, uint64_t record, int *dup,
+                                   uint64_t *first_record);
+
 /* The same in two steps, for the parallel engine: workers hash keys, the
  * ordered writer inserts them, prefetching the slots of keys a few ahead so
  * that the cache misses of a large set overlap. */

@@ -4,6 +4,7 @@
  * that differ only in length or bytes past a hash collision kept apart, and
  * the --max-unique-keys limit. Also the in-memory output the parallel engine
  * writes worker shares to. */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -81,6 +82,58 @@ static void limit(void)
     eng_keyset_free(s);
 }
 
+/* The integer set against the text set on the same values: the same
+ * answers, whether the values stay dense, start sparse, or turn sparse late
+ * (the move to the hash set mid-run), with negatives and the int64 ends. */
+static uint64_t rnd(uint64_t *x)
+{
+    *x ^= *x << 13;
+    *x ^= *x >> 7;
+    *x ^= *x << 17;
+    return *x;
+}
+
+static void ints_like_text(int kind)
+{
+    eng_keyset *a = eng_keyset_new_int(0), *b = eng_keyset_new(0);
+    uint64_t x = 88172645463325252ull + (uint64_t)kind;
+    int bad = 0;
+    for (uint64_t i = 0; i < 300000; i++) {
+        int64_t v;
+        switch (kind) {
+        case 0: v = (int64_t)(i % 7 == 3 ? rnd(&x) % (i + 1) : i) + 1; break; /* ids, repeats */
+        case 1: v = (int64_t)(rnd(&x) % 1000) - 500; break;                   /* tiny range */
+        case 2: v = (int64_t)rnd(&x); break;                                  /* sparse at once */
+        case 3: v = i < 200000 ? (int64_t)(i / 2) : (int64_t)rnd(&x) % 1000000000; break;
+        default: v = i % 3 == 0 ? INT64_MIN + (int64_t)(i % 5) : INT64_MAX - (int64_t)(i % 5);
+        }
+        char buf[32];
+        size_t n = (size_t)snprintf(buf, sizeof buf, "%lld", (long long)v);
+        int da, db;
+        uint64_t fa = 0, fb = 0;
+        if (eng_keyset_insert_int(a, v, i + 1, &da, &fa) ||
+            eng_keyset_insert(b, buf, n, i + 1, &db, &fb) || da != db || (da && fa != fb))
+            bad++;
+    }
+    CHECK_MSG(bad == 0, "kind %d: %d answers differ", kind, bad);
+    CHECK_EQ_INT(eng_keyset_count(a), eng_keyset_count(b));
+    eng_keyset_free(a);
+    eng_keyset_free(b);
+}
+
+static void int_limit(void)
+{
+    eng_keyset *s = eng_keyset_new_int(2);
+    int dup;
+    uint64_t first = 0;
+    CHECK(eng_keyset_insert_int(s, 5, 1, &dup, &first) == ASSAY_OK && !dup);
+    CHECK(eng_keyset_insert_int(s, 3, 2, &dup, &first) == ASSAY_OK && !dup);
+    CHECK(eng_keyset_insert_int(s, 5, 3, &dup, &first) == ASSAY_OK && dup && first == 1);
+    CHECK(eng_keyset_insert_int(s, 4, 4, &dup, &first) == ASSAY_E_LIMIT);
+    CHECK(eng_keyset_insert_int(s, (int64_t)1 << 60, 5, &dup, &first) == ASSAY_E_LIMIT);
+    eng_keyset_free(s);
+}
+
 static void memory_out(void)
 {
     io_out *o = NULL;
@@ -113,6 +166,9 @@ int main(void)
     many_keys();
     exact_bytes();
     limit();
+    for (int kind = 0; kind < 5; kind++)
+        ints_like_text(kind);
+    int_limit();
     memory_out();
     return t_done();
 }
