@@ -177,6 +177,8 @@ typedef struct eng_run {
     expr_value *xvals;       /* one per plan field, for the record rules */
     int64_t now_micros;      /* the clock of today()/now() (--now) */
     uint64_t record_no;
+    bool raw_ctl_free;       /* the record as read holds no control character */
+    bool raw_utf8;           /* ... and is valid UTF-8 (so are its values) */
     const char *input_label; /* set when several inputs */
     eng_input *cur;          /* the input being read */
     double t0;

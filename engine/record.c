@@ -325,7 +325,8 @@ static assay_status check_pattern(eng_run *run, size_t i, const eng_value *v)
 {
     const rules_field *f = &run->rules->fields[i];
     int rc = 0;
-    int m = val_pattern_match_rc(f, run->md, v->p, v->n, &rc);
+    /* A value as read from a valid record, or cleaned from one, is valid. */
+    int m = val_pattern_match_known(f, run->md, v->p, v->n, run->raw_utf8, &rc);
     if (m == 1)
         return ASSAY_OK;
     if (m == 0)
@@ -495,7 +496,8 @@ static assay_status check_present(eng_run *run, size_t i, eng_value *v, uint64_t
 {
     const rules_field *f = &run->rules->fields[i];
     assay_status st = ASSAY_OK;
-    if (control_char(run, i, v, &st))
+    /* A value as read is a part of the record, checked once as a whole. */
+    if ((!run->raw_ctl_free || v->changed) && control_char(run, i, v, &st))
         return st;
     const char *msg;
     eng_rule rule;
@@ -586,6 +588,8 @@ assay_status eng_check_values(eng_run *run, const io_record *rec, const eng_inpu
 {
     const struct assay_rules *r = run->rules;
     assay_status st = ASSAY_OK;
+    run->raw_ctl_free = val_control_at(rec->raw, rec->raw_len) == rec->raw_len;
+    run->raw_utf8 = !rec->bad_utf8;
     for (size_t i = 0; i < r->nfields && !st; i++) {
         eng_value *v = &run->vals[i];
         take_raw(v, rec, in->col_of_field[i]);

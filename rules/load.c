@@ -27,17 +27,20 @@ static void load_missing(rules_ctx *c, json_t *root)
 {
     struct assay_rules *r = c->r;
     json_t *v = rules_get(root, RP_TOP, "missingValues");
-    if (v) {
+    if (v)
         r->missing_values = rules_copy_strings(c, v, &r->missing_lens, &r->nmissing);
-        return;
+    else {
+        r->missing_values = calloc(1, sizeof *r->missing_values);
+        r->missing_lens = calloc(1, sizeof *r->missing_lens);
+        if (r->missing_values && r->missing_lens &&
+            (r->missing_values[0] = rules_strndup(c, "", 0)))
+            r->nmissing = 1;
+        else
+            c->nomem = true;
     }
-    r->missing_values = calloc(1, sizeof *r->missing_values);
-    r->missing_lens = calloc(1, sizeof *r->missing_lens);
-    if (r->missing_values && r->missing_lens &&
-        (r->missing_values[0] = rules_strndup(c, "", 0)))
-        r->nmissing = 1;
-    else
-        c->nomem = true;
+    /* Most values are ruled out by their length alone (val_is_missing). */
+    for (size_t i = 0; i < r->nmissing && r->missing_lens; i++)
+        r->missing_len_mask |= (uint64_t)1 << (r->missing_lens[i] < 63 ? r->missing_lens[i] : 63);
 }
 
 /* A one-byte dialect character, or -1 when absent or wrong (reported). */

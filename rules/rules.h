@@ -157,6 +157,8 @@ struct assay_rules {
     char **missing_values;   /* default: [""] */
     size_t *missing_lens;
     size_t nmissing;
+    uint64_t missing_len_mask; /* bit n: a token n bytes long (n < 63); bit 63:
+                                  a token of 63 bytes or more */
     size_t *primary_key;     /* indexes into fields */
     size_t npk;
     char *encoding;          /* NULL: auto */

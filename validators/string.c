@@ -25,6 +25,12 @@ void val_match_data_free(pcre2_match_data *md)
 int val_pattern_match_rc(const rules_field *f, pcre2_match_data *md, const char *p,
                          size_t n, int *rc)
 {
+    return val_pattern_match_known(f, md, p, n, false, rc);
+}
+
+int val_pattern_match_known(const rules_field *f, pcre2_match_data *md, const char *p,
+                            size_t n, bool valid_utf8, int *rc)
+{
     if (rc)
         *rc = 0;
     if (!f->pattern)
@@ -35,7 +41,7 @@ int val_pattern_match_rc(const rules_field *f, pcre2_match_data *md, const char 
      * undefined behaviour): only valid text takes the fast path; the rest goes
      * through pcre2_match, which checks it for a UTF pattern (and matches it
      * as bytes for a non-UTF one). */
-    if (f->pattern_jit && core_utf8_valid(p, n))
+    if (f->pattern_jit && (valid_utf8 || core_utf8_valid(p, n)))
         r = pcre2_jit_match(f->pattern, s, n, 0, 0, md, NULL);
     else
         r = pcre2_match(f->pattern, s, n, 0, 0, md, NULL);

@@ -27,6 +27,10 @@ int val_pattern_match(const rules_field *f, pcre2_match_data *md, const char *p,
                       size_t n);
 int val_pattern_match_rc(const rules_field *f, pcre2_match_data *md, const char *p,
                          size_t n, int *rc);
+/* The same for text the caller knows to be valid UTF-8 (a value of a record
+ * the reader found valid): no second validity scan before the JIT match. */
+int val_pattern_match_known(const rules_field *f, pcre2_match_data *md, const char *p,
+                            size_t n, bool valid_utf8, int *rc);
 /* pcre2's message for an error code from val_pattern_match_rc, e.g. "UTF-8
  * error: isolated byte with 0x80 bit set", into buf (NUL-terminated,
  * truncated to cap). Returns buf. */

@@ -2,6 +2,8 @@
  * mapping and normalisation for the cleaning steps (see unicode.h). */
 #include "validators/unicode.h"
 
+#include "core/swar.h"
+
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -95,73 +97,34 @@ assay_status val_utf8_replace_invalid(const char *p, size_t n, core_buf *out)
 
 /* ---- controls ------------------------------------------------------- */
 
-/* Does the 8-byte word hold a byte below 0x20, 0x7F, or one >= 0x80? Then the
- * slow loop looks at it; plain printable ASCII is skipped 8 bytes at a time. */
-static inline bool word_suspect(uint64_t w)
+/* Is the character at u[k] a control character (a C1 one is C2 80..9F)? */
+static inline bool control_at(const unsigned char *u, size_t n, size_t k)
 {
-    const uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
-    uint64_t below = (w - ones * 0x20) & ~w;       /* a byte < 0x20 (or >= 0x80) */
-    uint64_t del = w ^ (ones * 0x7F);
-    uint64_t is_del = (del - ones) & ~del;          /* a byte == 0x7F */
-    return ((below | is_del) & high) || (w & high);
-}
-
-/* The n < 8 bytes at u in one word, the missing bytes spaces (which are not
- * suspect). Which byte goes where does not matter to word_suspect. */
-static inline uint64_t short_word(const unsigned char *u, size_t n)
-{
-    uint64_t w = 0x2020202020202020ULL;
-    size_t i = 0;
-    if (n & 4) {
-        uint32_t x;
-        memcpy(&x, u, 4);
-        w = (w & ~0xFFFFFFFFULL) | x;
-        i = 4;
-    }
-    if (n & 2) {
-        uint16_t x;
-        memcpy(&x, u + i, 2);
-        w = (w & ~(0xFFFFULL << 32)) | (uint64_t)x << 32;
-        i += 2;
-    }
-    if (n & 1)
-        w = (w & ~(0xFFULL << 48)) | (uint64_t)u[i] << 48;
-    return w;
+    unsigned c = u[k];
+    if (c < 0x80)
+        return val_is_control(c);
+    return c == 0xC2 && k + 1 < n && u[k + 1] >= 0x80 && u[k + 1] <= 0x9F;
 }
 
 size_t val_control_at(const char *p, size_t n)
 {
     const unsigned char *u = (const unsigned char *)p;
     size_t i = 0;
-    /* Plain printable ASCII, the usual value, never reaches the byte loop:
-     * whole words, then the last eight bytes again (or, for a value shorter
-     * than a word, its bytes gathered into one). */
-    if (n < 8) {
-        if (!word_suspect(short_word(u, n)))
-            return n;
-    } else {
-        uint64_t w;
-        for (; i + 8 <= n; i += 8) {
-            memcpy(&w, u + i, 8);
-            if (word_suspect(w))
-                break;
-        }
-        if (i == n)
-            return n;
-        if (i + 8 > n) {
-            memcpy(&w, u + n - 8, 8);
-            if (!word_suspect(w))
-                return n;
+    /* A word at a time; only the bytes that may start a control character
+     * (below 0x20, 0x7F, 0xC2) are looked at one by one, so tabs, line
+     * breaks and other UTF-8 text cost little. */
+    for (; CORE_SWAR_LE && i + 8 <= n; i += 8) {
+        uint64_t w = core_swar_load(u + i);
+        uint64_t m = core_swar_lt(w, 0x20) | core_swar_eq(w, 0x7F) | core_swar_eq(w, 0xC2);
+        for (; m; m &= m - 1) {
+            size_t k = i + core_swar_first(m);
+            if (control_at(u, n, k))
+                return k;
         }
     }
-    for (; i < n; i++) {
-        unsigned c = u[i];
-        if (c >= 0x20 && c < 0x7F)
-            continue;
-        if (c < 0x80 ? val_is_control(c) : c == 0xC2 && i + 1 < n && u[i + 1] <= 0x9F &&
-                                                u[i + 1] >= 0x80)
+    for (; i < n; i++)
+        if (control_at(u, n, i))
             return i;
-    }
     return n;
 }
 
