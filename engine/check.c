@@ -238,10 +238,10 @@ static assay_status alloc_state(eng_run *run)
         return ASSAY_E_NOMEM;
     run->field_keys = calloc(n ? n : 1, sizeof *run->field_keys);
     run->bounds = calloc(n ? n : 1, sizeof *run->bounds);
-    run->need_key = calloc(n ? n : 1, sizeof *run->need_key);
+    run->fplan = calloc(n ? n : 1, sizeof *run->fplan);
     run->errs_written = calloc((n + 1) * ER_COUNT, sizeof *run->errs_written);
     run->rule_errs_written = calloc(r->nrules + 1, sizeof *run->rule_errs_written);
-    if (!run->field_keys || !run->bounds || !run->need_key || !run->errs_written ||
+    if (!run->field_keys || !run->bounds || !run->fplan || !run->errs_written ||
         !run->rule_errs_written)
         return ASSAY_E_NOMEM;
     for (size_t i = 0; i < n; i++) {
@@ -254,8 +254,20 @@ static assay_status alloc_state(eng_run *run)
             in_pk |= r->primary_key[k] == i;
         /* An integer field's own key set holds its values, not their text. */
         bool int_set = (f->unique || single_pk) && f->type == RT_INTEGER;
-        run->need_key[i] = ((f->unique || in_pk) && !int_set) || (in_pk && r->npk > 1) ||
-                           (f->enumset && (f->type == RT_INTEGER || f->type == RT_NUMBER));
+        eng_fplan *fp = &run->fplan[i];
+        bool cleans = !run->opts->no_clean;
+        fp->need_key = ((f->unique || in_pk) && !int_set) || (in_pk && r->npk > 1) ||
+                       (f->enumset && (f->type == RT_INTEGER || f->type == RT_NUMBER));
+        fp->clean = cleans && f->nclean > 0;
+        fp->dates = f->dates != NULL;
+        fp->date_bounds = f->dates && val_datefmts_has_bounds(f->dates);
+        fp->date_output = cleans && f->dates && val_datefmts_has_output(f->dates);
+        fp->num_output = cleans && f->locnum && val_locnum_rewrites(f->locnum);
+        fp->pattern = f->pattern != NULL;
+        fp->enumset = f->enumset != NULL;
+        fp->bounds = run->bounds[i].has_min || run->bounds[i].has_max;
+        fp->length = f->min_length >= 0 || f->max_length >= 0;
+        fp->strfmt = f->strfmt != RF_NONE;
         if (f->unique || single_pk) {
             run->field_keys[i] = int_set ? eng_keyset_new_int(run->unique_limit)
                                          : eng_keyset_new(run->unique_limit);
@@ -333,7 +345,7 @@ static void free_state(eng_run *run)
     free(run->inputs);
     free(run->field_keys);
     free(run->bounds);
-    free(run->need_key);
+    free(run->fplan);
     free(run->errs_written);
     free(run->rule_errs_written);
 }

@@ -109,8 +109,22 @@ typedef struct eng_input {
     bool header_unparsed;    /* ... because the header line itself is damaged:
                                 no column map, so no value or width checks */
     bool same_layout;        /* columns identical to the first input's */
+    bool all_named;          /* every column is named by a field */
     size_t *out_col;         /* first-input column -> this input's column */
 } eng_input;
+
+/* What each field's values go through, decided once per run: the checks of
+ * the per-value path read these flags rather than the rules and the
+ * validators' plans. */
+typedef struct eng_fplan {
+    bool clean;        /* cleaning steps, and not --no-clean */
+    bool dates;        /* a temporal field (f->dates) */
+    bool date_bounds;  /* ... with minimum/maximum */
+    bool date_output;  /* ... with "output", and not --no-clean */
+    bool num_output;   /* a locale number rewritten to plain, not --no-clean */
+    bool pattern, enumset, bounds, length, strfmt;
+    bool need_key;     /* unique, primaryKey or a number enum compares keys */
+} eng_fplan;
 
 /* How a thread judges unique and primaryKey keys (engine/pipeline.c). */
 typedef enum eng_keymode {
@@ -154,8 +168,7 @@ typedef struct eng_run {
     char *pk_label;          /* "a,b": the composite key's field names */
     uint64_t unique_limit;   /* --max-unique-keys */
     val_bounds *bounds;      /* per field, compiled once per run */
-    bool *need_key;          /* per field: unique, primaryKey or a number enum
-                                compares its canonical typed text */
+    eng_fplan *fplan;        /* per field, read-only once set up */
     char **hdr_extra, **hdr_missing; /* stats.header lists */
     size_t nhdr_extra, nhdr_missing;
     uint64_t *errs_written;  /* per (field+1, rule): lines written to -e */
@@ -179,6 +192,7 @@ typedef struct eng_run {
     uint64_t record_no;
     bool raw_ctl_free;       /* the record as read holds no control character */
     bool raw_utf8;           /* ... and is valid UTF-8 (so are its values) */
+    bool any_changed;        /* a value of the record was cleaned or normalised */
     const char *input_label; /* set when several inputs */
     eng_input *cur;          /* the input being read */
     double t0;

@@ -97,9 +97,9 @@ static void take_raw(eng_value *v, const io_record *rec, ptrdiff_t col)
 static assay_status clean_value(eng_run *run, size_t i, eng_value *v,
                                 uint64_t line)
 {
-    const rules_field *f = &run->rules->fields[i];
-    if (run->opts->no_clean || !f->nclean || !v->present)
+    if (!run->fplan[i].clean || !v->present)
         return ASSAY_OK;
+    const rules_field *f = &run->rules->fields[i];
     uint32_t steps = 0;
     assay_status st = val_clean_apply_w(f, run->rules, run->cleanw, v->raw, v->raw_n, &v->clean,
                                       &v->p, &v->n, &steps);
@@ -221,7 +221,7 @@ static int check_type(eng_run *run, size_t i, eng_value *v, const char **msg,
                       eng_rule *rule)
 {
     const rules_field *f = &run->rules->fields[i];
-    *msg = type_message(f->type);
+    *msg = NULL; /* type_message(f->type) unless a check says more */
     *rule = ER_TYPE;
     if (f->dates)
         return check_date(run, i, v, msg, rule);
@@ -249,9 +249,7 @@ static int check_type(eng_run *run, size_t i, eng_value *v, const char **msg,
  * rewritten in plain notation (step normalise), unless --no-clean. */
 static assay_status normalise_number(eng_run *run, size_t i, eng_value *v, uint64_t line)
 {
-    const rules_field *f = &run->rules->fields[i];
-    if (run->opts->no_clean || !f->locnum || !val_locnum_rewrites(f->locnum) ||
-        v->pn_p == v->p)
+    if (v->pn_p == v->p) /* the caller checked fplan.num_output */
         return ASSAY_OK;
     if (!v->changed)
         run->st.fields[i].cleaned++;
@@ -269,10 +267,7 @@ static assay_status normalise_number(eng_run *run, size_t i, eng_value *v, uint6
  * (step normalise), unless --no-clean. */
 static assay_status normalise_date(eng_run *run, size_t i, eng_value *v, uint64_t line)
 {
-    const rules_field *f = &run->rules->fields[i];
-    if (run->opts->no_clean || !val_datefmts_has_output(f->dates))
-        return ASSAY_OK;
-    if (core_buf_reserve(&v->plain, VAL_DATE_TEXT_MAX))
+    if (core_buf_reserve(&v->plain, VAL_DATE_TEXT_MAX)) /* fplan.date_output */
         return ASSAY_E_NOMEM;
     bool changed = false;
     size_t n = val_date_output(run->dates[i], &v->dt, v->p, v->n, v->plain.data,
@@ -363,6 +358,12 @@ static assay_status check_enum(eng_run *run, size_t i, const eng_value *v)
 static assay_status check_length(eng_run *run, size_t i, const eng_value *v)
 {
     const rules_field *f = &run->rules->fields[i];
+    /* n bytes hold at most n characters, and valid UTF-8 at least ceil(n/4):
+     * most values are within the limits without counting. */
+    if ((f->max_length < 0 || (uint64_t)v->n <= (uint64_t)f->max_length) &&
+        (f->min_length < 0 ||
+         (run->raw_utf8 && ((uint64_t)v->n + 3) / 4 >= (uint64_t)f->min_length)))
+        return ASSAY_OK;
     size_t cps = val_length(v->p, v->n);
     int r = val_length_check(f, cps);
     if (r < 0)
@@ -436,17 +437,17 @@ static assay_status check_unique(eng_run *run, size_t i, const eng_value *v)
 
 static assay_status check_constraints(eng_run *run, size_t i, const eng_value *v)
 {
-    const rules_field *f = &run->rules->fields[i];
+    const eng_fplan *fp = &run->fplan[i];
     assay_status st = ASSAY_OK;
-    if (f->pattern)
+    if (fp->pattern)
         st = check_pattern(run, i, v);
-    if (!st && f->enumset)
+    if (!st && fp->enumset)
         st = check_enum(run, i, v);
-    if (!st && (run->bounds[i].has_min || run->bounds[i].has_max))
+    if (!st && fp->bounds)
         st = check_bounds(run, i, v, &run->bounds[i]);
-    if (!st && f->dates && val_datefmts_has_bounds(f->dates))
+    if (!st && fp->date_bounds)
         st = check_date_bounds(run, i, v);
-    if (!st && (f->min_length >= 0 || f->max_length >= 0))
+    if (!st && fp->length)
         st = check_length(run, i, v);
     if (!st)
         st = check_unique(run, i, v);
@@ -502,20 +503,25 @@ static assay_status check_present(eng_run *run, size_t i, eng_value *v, uint64_t
     const char *msg;
     eng_rule rule;
     int t = check_type(run, i, v, &msg, &rule);
-    if (t > 0 && run->need_key[i])
+    const eng_fplan *fp = &run->fplan[i];
+    if (t > 0 && fp->need_key)
         t = make_key(run, i, v);
     v->type_ok = t > 0;
     if (t < 0)
         return ASSAY_E_NOMEM;
     if (!t)
-        return eng_add_violation(run, (int)i, rule, f->severity, v->p, v->n, true, "%s", msg);
-    if (f->strfmt != RF_NONE && val_format_check(f, run->md, v->p, v->n) != 1)
+        return eng_add_violation(run, (int)i, rule, f->severity, v->p, v->n, true, "%s",
+                                 msg ? msg : type_message(f->type));
+    if (fp->strfmt && val_format_check(f, run->md, v->p, v->n) != 1)
         st = eng_add_violation(run, (int)i, ER_FORMAT, f->severity, v->p, v->n, true, "%s",
                                val_format_message(f));
-    if (!st)
+    if (!st && (fp->pattern || fp->enumset || fp->bounds || fp->date_bounds || fp->length ||
+                run->field_keys[i]))
         st = check_constraints(run, i, v);
-    if (!st)
-        st = f->dates ? normalise_date(run, i, v, line) : normalise_number(run, i, v, line);
+    if (!st && fp->date_output)
+        st = normalise_date(run, i, v, line);
+    else if (!st && fp->num_output)
+        st = normalise_number(run, i, v, line);
     return st;
 }
 
@@ -527,7 +533,10 @@ static assay_status check_one(eng_run *run, size_t i, eng_value *v, uint64_t lin
     assay_status st = clean_value(run, i, v, line);
     if (st)
         return st;
-    v->missing = !v->present || val_is_missing(run->rules, v->p, v->n);
+    /* missingValues' lengths rule out most values before the call. */
+    uint64_t lens = run->rules->missing_len_mask;
+    v->missing = !v->present || ((!lens || (lens >> (v->n < 63 ? v->n : 63) & 1)) &&
+                                 val_is_missing(run->rules, v->p, v->n));
     if (v->missing) {
         fs->missing++;
         if (f->required)
@@ -549,6 +558,7 @@ static assay_status check_one(eng_run *run, size_t i, eng_value *v, uint64_t lin
     }
     if (run->rules->nrules) /* only record rules read them */
         eng_expr_value(run, i, v);
+    run->any_changed |= v->changed;
     return st;
 }
 
@@ -590,6 +600,7 @@ assay_status eng_check_values(eng_run *run, const io_record *rec, const eng_inpu
     assay_status st = ASSAY_OK;
     run->raw_ctl_free = val_control_at(rec->raw, rec->raw_len) == rec->raw_len;
     run->raw_utf8 = !rec->bad_utf8;
+    run->any_changed = false;
     for (size_t i = 0; i < r->nfields && !st; i++) {
         eng_value *v = &run->vals[i];
         take_raw(v, rec, in->col_of_field[i]);

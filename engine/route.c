@@ -283,6 +283,9 @@ static assay_status map_header(eng_run *run, eng_input *in, const io_slice *lab,
         return ASSAY_OK;
     }
     assay_status st = find_columns(run, in, lab, n);
+    in->all_named = true;
+    for (size_t c = 0; c < n; c++)
+        in->all_named &= in->col_named[c];
     if (!st)
         st = extra_columns(run, in, lab, n);
     if (!st)
@@ -502,7 +505,8 @@ static assay_status record_level(eng_run *run, const io_record *rec, const eng_i
         st = eng_add_violation(run, -1, ER_HEADER, RSEV_ERROR, NULL, 0, false,
                                "the header is unusable (see record 0)");
     }
-    if (run->rules->policy.extra_fields != REXTRA_QUARANTINE || !run->header)
+    if (run->rules->policy.extra_fields != REXTRA_QUARANTINE || !run->header ||
+        in->all_named)
         return st;
     for (size_t c = 0; c < rec->nfields && c < in->ncols && !st; c++) {
         if (in->col_named[c])
@@ -527,13 +531,6 @@ static bool any_error(const eng_run *run)
     return false;
 }
 
-static bool any_changed(const eng_run *run)
-{
-    for (size_t i = 0; i < run->rules->nfields; i++)
-        if (run->vals[i].changed)
-            return true;
-    return false;
-}
 
 /* A cleaned value the dialect cannot write (no quote character): the record
  * goes to the quarantine as read. */
@@ -560,6 +557,7 @@ static assay_status route(eng_run *run, const io_record *rec, const eng_input *i
     }
     run->nviol = 0;
     run->msgs.len = 0;
+    run->any_changed = false;
     run->record_no++;
     run->st.read++;
     assay_status st = structural(run, rec, in);
@@ -575,7 +573,7 @@ static assay_status route(eng_run *run, const io_record *rec, const eng_input *i
     size_t bad = SIZE_MAX;
     bool unwritable = false;
     if (!any_error(run)) {
-        bool changed = any_changed(run);
+        bool changed = run->any_changed;
         st = pass(run, rec, in, changed, &bad);
         unwritable = bad != SIZE_MAX;
         if (!st && !unwritable) {
