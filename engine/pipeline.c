@@ -184,34 +184,41 @@ static assay_status grow(void **p, size_t *cap, size_t need, size_t size)
 }
 
 /* Copies rec into b: its raw bytes, and the fields that are not slices of
- * them (libcsv's unquoted copies), as offsets into b->bytes. */
+ * them (the unescaped copies of quoted fields), as offsets into b->bytes. */
 static assay_status batch_add(eng_batch *b, const io_record *rec, uint64_t before)
 {
+    size_t nf = rec->nfields;
     if (grow((void **)&b->items, &b->capitems, b->nitems + 1, sizeof *b->items) ||
-        grow((void **)&b->fields, &b->capfields, b->nfields + rec->nfields,
-             sizeof *b->fields))
+        grow((void **)&b->fields, &b->capfields, b->nfields + nf, sizeof *b->fields) ||
+        core_buf_reserve(&b->bytes, rec->raw_len))
         return ASSAY_E_NOMEM;
     pl_item *it = &b->items[b->nitems];
-    memset(it, 0, sizeof *it);
     it->rec = *rec;
     it->record_before = before;
     it->raw_off = b->bytes.len;
     it->field0 = b->nfields;
     it->detail_off = SIZE_MAX;
-    if (core_buf_append(&b->bytes, rec->raw, rec->raw_len))
-        return ASSAY_E_NOMEM;
-    for (size_t k = 0; k < rec->nfields; k++) {
-        const io_slice *f = &rec->fields[k];
+    memcpy(b->bytes.data + b->bytes.len, rec->raw, rec->raw_len);
+    b->bytes.len += rec->raw_len;
+    io_slice *out = b->fields + b->nfields;
+    const io_slice *in = rec->fields;
+    /* Most fields are slices of raw (split in place); a quoted field with ""
+     * inside is an unescaped copy, appended after the raw bytes. */
+    for (size_t k = 0; k < nf; k++) {
+        uintptr_t at = (uintptr_t)in[k].p - (uintptr_t)rec->raw;
         size_t off;
-        if (f->n == 0 || (f->p >= rec->raw && f->p + f->n <= rec->raw + rec->raw_len))
-            off = it->raw_off + (f->n ? (size_t)(f->p - rec->raw) : 0);
+        if (in[k].n == 0)
+            off = it->raw_off;
+        else if (at < rec->raw_len && in[k].n <= rec->raw_len - at)
+            off = it->raw_off + at;
         else {
             off = b->bytes.len;
-            if (core_buf_append(&b->bytes, f->p, f->n))
+            if (core_buf_append(&b->bytes, in[k].p, in[k].n))
                 return ASSAY_E_NOMEM;
         }
-        b->fields[b->nfields++] = (io_slice){(const char *)(uintptr_t)off, f->n};
+        out[k] = (io_slice){(const char *)(uintptr_t)off, in[k].n};
     }
+    b->nfields += nf;
     if (rec->detail) {
         it->detail_off = b->bytes.len;
         if (core_buf_append(&b->bytes, rec->detail, strlen(rec->detail) + 1))
