@@ -410,8 +410,16 @@ static assay_status pass(eng_run *run, const io_record *rec, const eng_input *in
     }
     size_t eol = io_csvw_eol(rec->raw, rec->raw_len);
     core_buf_clear(&run->line);
-    assay_status st = io_csvw_record(&run->line, run->outfields, ncol, run->out_delim,
-                                     run->out_quote, rec->raw + rec->raw_len - eol, eol);
+    /* A record without quotes in the input's own layout and dialect: copy its
+     * bytes around the changed values. */
+    bool splice = !rec->quoted && rec->kind == IO_REC_OK && in->same_layout &&
+                  !converting(run) && rec->nfields == ncol;
+    assay_status st = splice ? io_csvw_splice(&run->line, rec->fields, run->outfields, ncol,
+                                              run->out_delim, run->out_quote,
+                                              rec->raw + rec->raw_len - eol, eol)
+                             : io_csvw_record(&run->line, run->outfields, ncol, run->out_delim,
+                                              run->out_quote, rec->raw + rec->raw_len - eol,
+                                              eol);
     if (st == IO_CSVW_E_UNWRITABLE) {
         *bad = io_csvw_unwritable(run->outfields, ncol, run->out_delim, run->out_quote);
         return ASSAY_OK;

@@ -145,6 +145,64 @@ assay_status io_csvw_record(core_buf *out, const io_slice *fields, size_t n,
     return st;
 }
 
+assay_status io_csvw_splice(core_buf *out, const io_slice *fields, const io_slice *vals,
+                            size_t n, char delim, int quote, const char *eol, size_t eol_len)
+{
+    /* Without a quote character, or when every value is empty (the first is
+     * then quoted), the general writer decides. */
+    bool all_empty = true;
+    for (size_t i = 0; i < n && all_empty; i++)
+        all_empty = vals[i].n == 0;
+    if (n == 0 || quote < 0 || all_empty)
+        return io_csvw_record(out, vals, n, delim, quote, eol, eol_len);
+    const char *start = fields[0].p, *end = fields[n - 1].p + fields[n - 1].n;
+    size_t total = (size_t)(end - start) + eol_len;
+    bool small[64];
+    bool *quoted = n <= 64 ? small : NULL;
+    for (size_t i = 0; i < n; i++) {
+        /* Not one delimiter apart: not a record split in place after all. */
+        if (i + 1 < n && (fields[i + 1].p != fields[i].p + fields[i].n + 1 ||
+                          fields[i].p[fields[i].n] != delim))
+            return io_csvw_record(out, vals, n, delim, quote, eol, eol_len);
+        if (vals[i].p == fields[i].p && vals[i].n == fields[i].n)
+            continue;
+        bool q = csvw_needs_quote(&vals[i], delim, quote);
+        if (!quoted && q) /* a wide record with a value to quote: rare */
+            return io_csvw_record(out, vals, n, delim, quote, eol, eol_len);
+        if (quoted)
+            quoted[i] = q;
+        size_t s = csvw_field_size(&vals[i], q, (char)quote);
+        if (s > SIZE_MAX / 4 || total > SIZE_MAX / 4)
+            return ASSAY_E_LIMIT;
+        total = total - fields[i].n + s;
+    }
+    assay_status st = core_buf_reserve(out, total);
+    if (st)
+        return st;
+    char *w = out->data + out->len;
+    const char *from = start;
+    for (size_t i = 0; i < n; i++) {
+        if (vals[i].p == fields[i].p && vals[i].n == fields[i].n)
+            continue;
+        memcpy(w, from, (size_t)(fields[i].p - from));
+        w += fields[i].p - from;
+        if (quoted && quoted[i])
+            w = csvw_put_quoted(w, &vals[i], (char)quote);
+        else {
+            if (vals[i].n)
+                memcpy(w, vals[i].p, vals[i].n);
+            w += vals[i].n;
+        }
+        from = fields[i].p + fields[i].n;
+    }
+    memcpy(w, from, (size_t)(end - from));
+    w += end - from;
+    if (eol_len)
+        memcpy(w, eol, eol_len);
+    out->len += total;
+    return ASSAY_OK;
+}
+
 size_t io_csvw_eol(const char *raw, size_t n)
 {
     if (n >= 2 && raw[n - 2] == '\r' && raw[n - 1] == '\n')

@@ -43,6 +43,15 @@ assay_status io_csvw_record(core_buf *out, const io_slice *fields, size_t n,
 size_t io_csvw_unwritable(const io_slice *fields, size_t n, char delim,
                           int quote);
 
+/* io_csvw_record(out, vals, n, ...) for a record split in place: fields are
+ * its slices, in order, one delimiter apart (a record without any quote
+ * character), and vals the same slices except the values that changed. Such
+ * slices never need quoting, so they are copied as runs of the record's
+ * bytes; only changed values are examined. The result is byte for byte
+ * io_csvw_record's (tests/unit/test_csv_writer.c holds them equal). */
+assay_status io_csvw_splice(core_buf *out, const io_slice *fields, const io_slice *vals,
+                            size_t n, char delim, int quote, const char *eol, size_t eol_len);
+
 /* The length of the line terminator raw ends with: 2 for CRLF, 1 for LF or
  * CR, 0 for none. Rewritten records keep their input's terminator. */
 size_t io_csvw_eol(const char *raw, size_t n);
