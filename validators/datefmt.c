@@ -243,7 +243,6 @@ static bool df_build(const val_datefmts *df, const df_fmt *f, const df_parts *o,
     return true;
 }
 
-
 /* ---- The worker ------------------------------------------------------------ */
 
 struct val_date_worker {
@@ -252,7 +251,8 @@ struct val_date_worker {
     UCalendar *cal[VAL_DATE_MAX_FORMATS];
     bool icu_failed[VAL_DATE_MAX_FORMATS];
     UCalendar *zone;         /* the field's timezone; NULL: UTC or none */
-    bool force_icu;
+    bool force_icu, force_walk;
+    uint32_t fast;           /* bit i: format i is read by fast_parse */
     bool has_min, has_max;
     val_dt min, max;
 };
@@ -271,6 +271,18 @@ static UCalendar *open_calendar(const char *zone, const char *locale, bool lenie
     return c;
 }
 
+/* The formats fast_parse reads: those with a word form, unless a test sends
+ * them through ICU or the element walk. */
+static void worker_fast(val_date_worker *w)
+{
+    w->fast = 0;
+    if (w->force_icu || w->force_walk)
+        return;
+    for (size_t i = 0; i < w->df->n; i++)
+        if (w->df->fmts[i].fast.nw)
+            w->fast |= 1u << i;
+}
+
 val_date_worker *val_date_worker_new(const val_datefmts *df, int64_t now_us)
 {
     val_date_worker *w = calloc(1, sizeof *w);
@@ -281,6 +293,7 @@ val_date_worker *val_date_worker_new(const val_datefmts *df, int64_t now_us)
         free(w);
         return NULL;
     }
+    worker_fast(w);
     if ((w->has_min = df->min.set))
         val_date_bound_resolve(&df->min, df->type, w, now_us, &w->min);
     if ((w->has_max = df->max.set))
@@ -306,6 +319,13 @@ void val_date_worker_free(val_date_worker *w)
 void val_date_worker_force_icu(val_date_worker *w, bool on)
 {
     w->force_icu = on;
+    worker_fast(w);
+}
+
+void val_date_worker_force_walk(val_date_worker *w, bool on)
+{
+    w->force_walk = on;
+    worker_fast(w);
 }
 
 /* The formatter of format i, opened on first use (UTC, Gregorian, strict). */
@@ -471,6 +491,150 @@ static void finish_type(val_date_worker *w, val_dt *v)
     }
 }
 
+/* ---- The fixed layouts, a word at a time ----------------------------------- */
+
+static inline uint64_t load64(const char *p)
+{
+    uint64_t w;
+    memcpy(&w, p, sizeof w);
+    return w;
+}
+
+/* Two digits already checked. */
+static inline int dig2(const char *p)
+{
+    return (p[0] - '0') * 10 + (p[1] - '0');
+}
+
+static inline int days_in_month(int32_t y, int m)
+{
+    static const uint8_t days[13] = {0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    return m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0) ? 29 : days[m];
+}
+
+/* Format f, a fixed layout with a word form (f->fast.nw), on (p, n): what
+ * df_match + df_build + finish_type give, without the walk. The shape check is a few word
+ * operations (see df_fast); the parts are read at their offsets. */
+static bool fast_parse(val_date_worker *w, const df_fmt *f, const char *p, size_t n,
+                       val_dt *v)
+{
+    const val_datefmts *df = w->df;
+    const df_fast *x = &f->fast;
+    if (n != x->len)
+        return false;
+    /* Words 0 and nw-1 always (the same word when len is 8), the middle
+     * ones of a layout longer than 16 bytes in the loop. */
+    size_t last = x->nw - 1u;
+    uint64_t w0 = load64(p), wl, wk;
+    if ((w0 & x->mask[0]) != x->want[0])
+        return false; /* most values of another format stop here */
+    wl = load64(p + x->woff[last]);
+    uint64_t bad = (((w0 + x->add[0]) & x->high[0]) ^ (x->want[0] & x->high[0])) |
+                   ((wl & x->mask[last]) ^ x->want[last]) |
+                   (((wl + x->add[last]) & x->high[last]) ^ (x->want[last] & x->high[last]));
+    for (size_t k = 1; k < last; k++) {
+        wk = load64(p + x->woff[k]);
+        bad |= ((wk & x->mask[k]) ^ x->want[k]) |
+               (((wk + x->add[k]) & x->high[k]) ^ (x->want[k] & x->high[k]));
+    }
+    if (bad)
+        return false;
+    const int8_t *at = x->at;
+    int32_t year = 1970;
+    int month = 1, day = 1, hour = 0, minute = 0, second = 0;
+    if (at[FD_YEAR] >= 0) {
+        year = dig2(p + at[FD_YEAR]) * 100 + dig2(p + at[FD_YEAR] + 2);
+    } else if (at[FD_YY] >= 0) {
+        year = df->pivot - df->pivot % 100 + dig2(p + at[FD_YY]);
+        if (year < df->pivot)
+            year += 100;
+    }
+    if (at[FD_MONTH] >= 0)
+        month = dig2(p + at[FD_MONTH]);
+    if (at[FD_DAY] >= 0)
+        day = dig2(p + at[FD_DAY]);
+    if (at[FD_HOUR] >= 0)
+        hour = dig2(p + at[FD_HOUR]);
+    if (at[FD_MINUTE] >= 0)
+        minute = dig2(p + at[FD_MINUTE]);
+    if (at[FD_SECOND] >= 0)
+        second = dig2(p + at[FD_SECOND]);
+    if (year < 1 || year > 9999 || month < 1 || month > 12 || day < 1 ||
+        (day > 28 && day > days_in_month(year, month)) || hour > 23 || minute > 59 ||
+        second > 59)
+        return false;
+    static const val_dt zero; /* copied, not memset: see df_build */
+    memcpy(v, &zero, sizeof *v);
+    v->type = df->type;
+    v->year = year;
+    v->month = (uint8_t)month;
+    v->day = (uint8_t)day;
+    if (df->type == RT_DATE && !(f->utc_literal && df->tz))
+        return true; /* what finish_type keeps of a date: no time, no offset */
+    v->hour = (uint8_t)hour;
+    v->minute = (uint8_t)minute;
+    v->second = (uint8_t)second;
+    v->has_offset = f->utc_literal;
+    if (df->type != RT_DATETIME)
+        finish_type(w, v); /* moves a date written in UTC to the timezone */
+    return true;
+}
+
+static const char digit_pairs[201] =
+    "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+    "8081828384858687888990919293949596979899";
+
+static inline void put2(char *o, unsigned v)
+{
+    memcpy(o, digit_pairs + 2 * v, 2);
+}
+
+/* v in the fixed output layout x (x->len bytes at buf, no NUL): what the
+ * element writer gives. False, having written nothing, for a part the
+ * layout cannot hold in its width (never for values this file made). */
+static bool fast_write(const df_fast *x, const val_dt *v, char *buf)
+{
+    const int8_t *at = x->at;
+    if (v->year < 0 || v->year > 9999 || v->month > 99 || v->day > 99 || v->hour > 99 ||
+        v->minute > 99 || v->second > 99)
+        return false;
+    if (x->nw) {
+        for (size_t k = 0; k < x->nw; k++)
+            memcpy(buf + x->woff[k], x->tmpl + x->woff[k], 8);
+    } else
+        memcpy(buf, x->tmpl, x->len);
+    if (at[FD_YEAR] >= 0) {
+        put2(buf + at[FD_YEAR], (unsigned)v->year / 100);
+        put2(buf + at[FD_YEAR] + 2, (unsigned)v->year % 100);
+    }
+    if (at[FD_YY] >= 0)
+        put2(buf + at[FD_YY], (unsigned)v->year % 100);
+    if (at[FD_MONTH] >= 0)
+        put2(buf + at[FD_MONTH], v->month);
+    if (at[FD_DAY] >= 0)
+        put2(buf + at[FD_DAY], v->day);
+    if (at[FD_HOUR] >= 0)
+        put2(buf + at[FD_HOUR], v->hour);
+    if (at[FD_MINUTE] >= 0)
+        put2(buf + at[FD_MINUTE], v->minute);
+    if (at[FD_SECOND] >= 0)
+        put2(buf + at[FD_SECOND], v->second);
+    return true;
+}
+
+/* Are the x->len bytes at a and b equal? */
+static bool fast_equal(const df_fast *x, const char *a, const char *b)
+{
+    if (!x->nw)
+        return memcmp(a, b, x->len) == 0;
+    uint64_t d = 0;
+    for (size_t k = 0; k < x->nw; k++)
+        d |= load64(a + x->woff[k]) ^ load64(b + x->woff[k]);
+    return d == 0;
+}
+
+
 static bool same_value(const val_dt *a, const val_dt *b)
 {
     return a->year == b->year && a->month == b->month && a->day == b->day &&
@@ -504,9 +668,14 @@ void val_date_parse(val_date_worker *w, const char *p, size_t n, val_date_result
         int i = __builtin_ctz(cand);
         cand &= cand - 1;
         val_dt *dst = count ? &vals[count] : &r->value;
-        if (!parse_one(w, (size_t)i, p, n, dst))
-            continue;
-        finish_type(w, dst);
+        if ((w->fast >> i) & 1u) {
+            if (!fast_parse(w, &df->fmts[i], p, n, dst))
+                continue;
+        } else {
+            if (!parse_one(w, (size_t)i, p, n, dst))
+                continue;
+            finish_type(w, dst);
+        }
         idx[count++] = i;
     }
     if (count == 0)
@@ -662,8 +831,12 @@ static void write_el(val_date_worker *w, const df_fmt *f, const df_el *e, const 
     }
 }
 
-size_t val_date_output(val_date_worker *w, const val_dt *v, const char *in, size_t n,
-                       char *buf, size_t cap, bool *changed)
+/* The copy (no "output"), and the element writer: every case the fixed
+ * layout does not take. Out of line, so that the fixed layout's path stays
+ * small. */
+static __attribute__((noinline)) size_t output_walk(val_date_worker *w, const val_dt *v,
+                                                    const char *in, size_t n, char *buf,
+                                                    size_t cap, bool *changed)
 {
     const val_datefmts *df = w->df;
     val_text t = {buf, cap, 0};
@@ -684,6 +857,22 @@ size_t val_date_output(val_date_worker *w, const val_dt *v, const char *in, size
     }
     *changed = t.len != n || (t.len <= cap && memcmp(buf, in, n) != 0);
     return t.len;
+}
+
+size_t val_date_output(val_date_worker *w, const val_dt *v, const char *in, size_t n,
+                       char *buf, size_t cap, bool *changed)
+{
+    const val_datefmts *df = w->df;
+    const df_fast *fx = &df->output.fast;
+    /* A fixed layout (yyyy-MM-dd): the literals and digit pairs in place,
+     * unless the value is first moved to the field's timezone. */
+    if (fx->len && df->has_output && !w->force_walk && cap > fx->len &&
+        !(v->type == RT_DATETIME && df->tz && v->has_offset) && fast_write(fx, v, buf)) {
+        buf[fx->len] = '\0';
+        *changed = fx->len != n || !fast_equal(fx, buf, in);
+        return fx->len;
+    }
+    return output_walk(w, v, in, n, buf, cap, changed);
 }
 
 /* ---- Order and bounds ---------------------------------------------------------- */

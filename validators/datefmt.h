@@ -174,6 +174,10 @@ void val_date_to_zone(val_date_worker *w, val_dt *v);
 /* Sends every format ICU can express through the shape check + ICU path, so
  * tests hold the matcher equal to ICU (the differential test and fuzzer). */
 void val_date_worker_force_icu(val_date_worker *w, bool on);
+/* Sends fixed-layout formats (yyyy-MM-dd) through the element walk and the
+ * element writer instead of their word-at-a-time forms, so tests hold the
+ * two equal. */
+void val_date_worker_force_walk(val_date_worker *w, bool on);
 /* Is format i expressible as an ICU pattern (the ISO defaults and %f, %z are
  * not: they have optional parts)? */
 bool val_datefmts_icu_capable(const val_datefmts *df, size_t i);

@@ -457,6 +457,60 @@ static void fixed_layout(df_fmt *f)
     f->fixed = at == f->min_len && at == f->max_len;
 }
 
+/* The word-at-a-time form of a fixed layout (see df_fast): at most 32 bytes,
+ * every number yyyy or a 2-digit yy MM dd HH mm ss. */
+static void fast_layout(df_fmt *f)
+{
+    df_fast *x = &f->fast;
+    memset(x, 0, sizeof *x);
+    if (!f->fixed || f->min_len == 0 || f->min_len > sizeof x->tmpl)
+        return;
+    size_t len = f->min_len;
+    char tmpl[32], mask[32], want[32], add[32], high[32];
+    memset(tmpl, 0, sizeof tmpl);
+    memset(mask, 0, sizeof mask);
+    memset(want, 0, sizeof want);
+    memset(add, 0, sizeof add);
+    memset(high, 0, sizeof high);
+    for (size_t k = 0; k < FD_COUNT; k++)
+        x->at[k] = -1;
+    for (size_t k = 0; k < f->nlit; k++) {
+        size_t o = f->lit_off[k];
+        tmpl[o] = want[o] = f->lit[k];
+        mask[o] = (char)0xff;
+    }
+    for (size_t k = 0; k < f->nnum; k++) {
+        size_t o = f->num[k].off, wd = f->num[k].width;
+        int fd = f->num[k].field;
+        bool ok = fd == FD_YEAR ? wd == 4
+                  : (fd == FD_YY || fd == FD_MONTH || fd == FD_DAY || fd == FD_HOUR ||
+                     fd == FD_MINUTE || fd == FD_SECOND) && wd == 2;
+        if (!ok || x->at[fd] >= 0)
+            return;
+        x->at[fd] = (int8_t)o;
+        for (size_t j = o; j < o + wd; j++) {
+            tmpl[j] = '0';
+            mask[j] = (char)0xf0;
+            want[j] = 0x30;
+            add[j] = 0x06;
+            high[j] = (char)0xf0;
+        }
+    }
+    memcpy(x->tmpl, tmpl, sizeof tmpl);
+    x->len = (uint8_t)len;
+    if (len < 8)
+        return; /* written fast, matched by the element walk */
+    x->nw = (uint8_t)((len + 7) / 8);
+    for (size_t k = 0; k < x->nw; k++) {
+        size_t o = k * 8 + 8 <= len ? k * 8 : len - 8;
+        x->woff[k] = (uint8_t)o;
+        memcpy(&x->mask[k], mask + o, 8);
+        memcpy(&x->want[k], want + o, 8);
+        memcpy(&x->add[k], add + o, 8);
+        memcpy(&x->high[k], high + o, 8);
+    }
+}
+
 /* The byte lengths a matching value can have. */
 static void length_range(const val_datefmts *df, df_fmt *f)
 {
@@ -540,6 +594,7 @@ static val_df_rc compile(val_datefmts *df, const char *p, size_t n, bool output,
     length_range(df, f);
     prechecks(f);
     fixed_layout(f);
+    fast_layout(f);
     free(b);
     return VAL_DF_OK;
 }

@@ -38,6 +38,23 @@ typedef struct df_el {
     uint16_t off, len; /* EK_LIT: bytes in the format's lits */
 } df_el;
 
+/* The word-at-a-time form of a fixed layout of 1..32 bytes whose numbers are
+ * yyyy, or two digits of yy MM dd HH mm ss (as yyyy-MM-dd and the ISO
+ * datetime with a literal Z). Matching (len >= 8): the value is read as
+ * nw 8-byte words at woff (the last may overlap the one before); a word
+ * passes when (w & mask) == want (every literal byte exact, every digit
+ * byte 0x30..0x3f) and ((w + add) & high) == (want & high) (every digit
+ * byte below 0x3a: adding 6 keeps it in 0x3_). Writing: tmpl holds the
+ * literals; at[] the offset of each field's digits (-1: absent). */
+typedef struct df_fast {
+    uint8_t len;       /* 0: the format has no fast form */
+    uint8_t nw;
+    uint8_t woff[4];
+    uint64_t mask[4], want[4], add[4], high[4];
+    int8_t at[FD_COUNT];
+    char tmpl[32];
+} df_fast;
+
 typedef struct df_fmt {
     char *name;        /* as written (stats, messages) */
     char *icu;         /* the ICU pattern (UTF-8); NULL when not expressible */
@@ -57,6 +74,7 @@ typedef struct df_fmt {
     uint8_t lit_off[16];
     char lit[16];
     struct { uint8_t off, width, field; } num[8];
+    df_fast fast;      /* the word-at-a-time form; fast.len 0: none */
     bool icu_serves;   /* names of a locale the matcher does not know */
     bool utc_literal;  /* ends with a literal Z, GMT or UTC after a time */
 } df_fmt;
