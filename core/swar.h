@@ -37,6 +37,29 @@ static inline uint64_t core_swar_eq(uint64_t w, unsigned char c)
     return ~(((t & CORE_SWAR_LOW7) + CORE_SWAR_LOW7) | t) & CORE_SWAR_HIGH;
 }
 
+/* Bytes of w equal to the byte repeated in cc (CORE_SWAR_ONES * c). */
+static inline uint64_t core_swar_eq_word(uint64_t w, uint64_t cc)
+{
+    uint64_t t = w ^ cc;
+    return ~(((t & CORE_SWAR_LOW7) + CORE_SWAR_LOW7) | t) & CORE_SWAR_HIGH;
+}
+
+/* core_swar_eq_word for a word with no byte >= 0x80, in fewer operations:
+ * 0x80 - (b ^ c) keeps bit 7 only when b == c, and never borrows. */
+static inline uint64_t core_swar_eq_ascii(uint64_t w, uint64_t cc)
+{
+    return (CORE_SWAR_HIGH - (w ^ cc)) & CORE_SWAR_HIGH;
+}
+
+/* Non-zero exactly when some byte of w equals the byte repeated in cc, and
+ * its first marked byte is the first that does; bytes after a matching one
+ * may be marked wrongly (the borrow), so use it only for those two. */
+static inline uint64_t core_swar_has_word(uint64_t w, uint64_t cc)
+{
+    uint64_t t = w ^ cc;
+    return (t - CORE_SWAR_ONES) & ~t & CORE_SWAR_HIGH;
+}
+
 /* Bytes of w below c, for c <= 0x80 (bytes >= 0x80 never count). */
 static inline uint64_t core_swar_lt(uint64_t w, unsigned char c)
 {
@@ -44,10 +67,34 @@ static inline uint64_t core_swar_lt(uint64_t w, unsigned char c)
     return ~(t | w) & CORE_SWAR_HIGH;
 }
 
+/* Bytes of w below 0x20 or above 0x7E: controls, DEL and every byte of a
+ * multi-byte UTF-8 sequence (bit 7 of w itself). */
+static inline uint64_t core_swar_unprintable(uint64_t w)
+{
+    uint64_t t = w & CORE_SWAR_LOW7;
+    return (w | (t + CORE_SWAR_ONES) | ~(t + CORE_SWAR_ONES * 0x60)) & CORE_SWAR_HIGH;
+}
+
+/* Like core_swar_unprintable, one operation shorter, for a yes/no and the
+ * first byte: non-zero exactly when w holds an unprintable byte, and its
+ * first marked byte is the first one; bytes after a byte >= 0x80 may be
+ * marked wrongly (the additions carry out of such a byte only). */
+static inline uint64_t core_swar_unprintable_lead(uint64_t w)
+{
+    return (w | (w + CORE_SWAR_ONES) | ~(w + CORE_SWAR_ONES * 0x60)) & CORE_SWAR_HIGH;
+}
+
+/* The bits of a mask below the first byte a mask m marks (all bits when m
+ * is 0): m's first byte and those after it are cleared. */
+static inline uint64_t core_swar_before(uint64_t m)
+{
+    return (m & (0 - m)) - 1;
+}
+
 /* The index (0..7) of the first byte a non-zero mask marks. */
 static inline size_t core_swar_first(uint64_t m)
 {
-    return (size_t)__builtin_ctzll(m) >> 3;
+    return (size_t)((unsigned)__builtin_ctzll(m) >> 3);
 }
 
 #endif

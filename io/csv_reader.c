@@ -69,6 +69,7 @@ struct io_csv_reader {
     io_slice *hdr;
     size_t nhdr;
     bool have_hdr;
+    bool fast;          /* records may take io_csv_split_line */
 };
 
 void io_csv_opts_init(io_csv_opts *o)
@@ -153,12 +154,18 @@ assay_status io_csv_reader_new(io_read_fn read, void *ctx, const io_csv_opts *o,
     r->buf = calloc(1, r->cap);
     r->line = 1;
     io_csv_scanner_init(&r->sk, r->o.delimiter, r->o.quote);
+    r->fast = io_csv_line_ok(r->o.delimiter, r->o.quote);
     if (!r->buf || io_csv_splitter_init(&r->sp, r->o.delimiter, r->o.quote)) {
         io_csv_reader_free(r);
         return ASSAY_E_NOMEM;
     }
     *out = r;
     return ASSAY_OK;
+}
+
+void io_csv_reader_no_fast(io_csv_reader *r)
+{
+    r->fast = false;
 }
 
 void io_csv_reader_free(io_csv_reader *r)
@@ -257,13 +264,23 @@ static assay_status scan_more(io_csv_reader *r, size_t from, size_t lim, io_csv_
 
 /* ---- handing records out -------------------------------------------------- */
 
-/* Hands out the next len bytes as rec's raw bytes. */
-static void take(io_csv_reader *r, io_record *rec, size_t len)
+/* Hands out the next len bytes as rec's raw bytes. ln, when not NULL, is
+ * what io_csv_split_line learnt of them: UTF-8 is then checked only from the
+ * first byte >= 0x80 (the bytes before it are ASCII). */
+static void take(io_csv_reader *r, io_record *rec, size_t len, const io_csv_line *ln)
 {
     rec->raw = r->buf + r->pos;
     rec->raw_len = len;
     rec->offset = r->consumed;
-    size_t bad = core_utf8_invalid_at(rec->raw, len);
+    size_t bad;
+    if (ln) {
+        size_t h = ln->first_high;
+        bad = h < len ? h + core_utf8_invalid_at(rec->raw + h, len - h) : len;
+        rec->ctl_free = ln->ctl_free;
+    } else {
+        bad = core_utf8_invalid_at(rec->raw, len);
+        rec->ctl_free = io_csv_ctl_free(rec->raw, len);
+    }
     rec->bad_utf8 = bad < len;
     rec->bad_utf8_at = rec->bad_utf8 ? bad : 0;
     if (!r->started) {
@@ -320,7 +337,7 @@ static assay_status give_piece(io_csv_reader *r, io_record *rec, size_t len, siz
     rec->continued = pc->more;
     rec->line = pc->line;
     rec->lines = last ? pc->terms + (tlen == 0) : pc->terms + 1;
-    take(r, rec, len);
+    take(r, rec, len, NULL);
     rec->is_header = pc->header;
     pc->more = true;
     pc->s.off -= len;
@@ -425,7 +442,7 @@ static assay_status damaged_line(io_csv_reader *r, io_record *rec, assay_error *
     rec->detail = r->detail;
     rec->line = r->line;
     rec->lines = 1;
-    take(r, rec, len);
+    take(r, rec, len, NULL);
     r->line += tlen > 0;
     if (rec->is_header)
         return keep_header_raw(r, rec);
@@ -481,6 +498,10 @@ static bool all_delims(const char *p, size_t n, char delim)
     return true;
 }
 
+static assay_status hand_out(io_csv_reader *r, io_record *rec, bool blank, bool huge,
+                             bool quoted, uint64_t terms, uint64_t lines, size_t len,
+                             const io_csv_line *ln, assay_error *err);
+
 /* The record [pos, pos+len) was scanned by s: split it, judge it, hand it out
  * (or start a damaged span at it). */
 static assay_status finish_record(io_csv_reader *r, io_record *rec, const io_csv_scan *s,
@@ -503,7 +524,16 @@ static assay_status finish_record(io_csv_reader *r, io_record *rec, const io_csv
     /* A record over several lines with the wrong field count is ragged, like
      * a one-line record: a quote left open swallows the records after it only
      * until the next quote, and strict parsing rejects what follows that. */
-    rec->kind = !s->has_quote && all_delims(p, n, r->o.delimiter) ? IO_REC_BLANK : IO_REC_OK;
+    bool blank = !s->has_quote && all_delims(p, n, r->o.delimiter);
+    return hand_out(r, rec, blank, huge, s->has_quote, terms, lines, len, NULL, err);
+}
+
+/* The record [pos, pos+len) split well into r->sp: hand it out. */
+static assay_status hand_out(io_csv_reader *r, io_record *rec, bool blank, bool huge,
+                             bool quoted, uint64_t terms, uint64_t lines, size_t len,
+                             const io_csv_line *ln, assay_error *err)
+{
+    rec->kind = blank ? IO_REC_BLANK : IO_REC_OK;
     if (huge || r->sp.longest > r->o.max_field_bytes) {
         rec->kind = IO_REC_TOO_LARGE;
         rec->detail = "field longer than max_field_bytes";
@@ -511,10 +541,10 @@ static assay_status finish_record(io_csv_reader *r, io_record *rec, const io_csv
         rec->nfields = r->sp.n;
         rec->fields = r->sp.fields;
     }
-    rec->quoted = s->has_quote;
+    rec->quoted = quoted;
     rec->line = r->line;
     rec->lines = lines;
-    take(r, rec, len);
+    take(r, rec, len, ln);
     r->line += terms;
     if (rec->is_header && rec->kind != IO_REC_TOO_LARGE) {
         r->expected = rec->nfields;
@@ -528,8 +558,32 @@ static assay_status finish_record(io_csv_reader *r, io_record *rec, const io_csv
     return ASSAY_OK;
 }
 
+/* The record at pos as io_csv_split_line found it (ends with a terminator,
+ * split well, no BOM): hand it out as finish_record would. */
+static assay_status finish_line(io_csv_reader *r, io_record *rec, const io_csv_line *ln,
+                                assay_error *err)
+{
+    size_t n = ln->len - ln->tlen;
+    uint64_t terms = 1;
+    if (ln->breaks) {
+        bool pend = false;
+        terms += io_csv_count_terms(r->buf + r->pos, n, &pend);
+    }
+    /* Without quotes, nfields is the delimiter count plus one: n + 1 when
+     * every byte is a delimiter. */
+    bool blank = !ln->quoted && r->sp.n == n + 1;
+    return hand_out(r, rec, blank, false, ln->quoted, terms, terms, ln->len, ln, err);
+}
+
 static assay_status next_normal(io_csv_reader *r, io_record *rec, assay_error *err)
 {
+    /* The usual record: one pass finds its end, its fields and its byte
+     * classes. Anything unusual takes the general path from the start. */
+    io_csv_line ln;
+    if (r->fast && r->consumed != 0 &&
+        io_csv_split_line(&r->sp, r->buf + r->pos, r->end - r->pos, r->o.max_record_bytes,
+                          r->o.max_field_bytes, r->eof, &ln))
+        return finish_line(r, rec, &ln, err);
     size_t content0 = 0;
     if (r->consumed == 0) { /* a UTF-8 BOM is not part of the first field */
         assay_status st = ensure(r, 3, err);

@@ -59,6 +59,12 @@ typedef struct io_record {
     bool bad_utf8;     /* raw holds bytes that are not valid UTF-8 */
     size_t bad_utf8_at;/* offset in raw of the first invalid byte */
     const char *detail;/* MALFORMED / TOO_LARGE: what went wrong, for humans */
+    bool ctl_free;     /* no byte of raw (line end excluded) can start a
+                          control character: none below 0x20 other than
+                          TAB/CR/LF, no 0x7F, no 0xC2 (C1 controls are
+                          C2 80..9F). Exact: when true, raw holds no control
+                          character; when false, it may (0xC2 A9 is not
+                          one), so look byte by byte */
     bool is_header;    /* with opts.header: this is (a piece of) the first
                           record, whatever its kind */
     uint64_t offset;   /* byte offset of raw[0] in the input */

@@ -464,3 +464,403 @@ assay_status io_csv_split_quoted(io_csv_splitter *s, const char *p, size_t n,
         s->fields[i].p = s->vals.data ? s->vals.data + s->offs[i] : "";
     return ASSAY_OK;
 }
+
+/* ---- one pass per record ---------------------------------------------------- */
+
+bool io_csv_line_ok(char delim, int quote)
+{
+    unsigned char d = (unsigned char)delim;
+    bool d_ok = d == '\t' || (d >= 0x20 && d < 0x7F);
+    bool q_ok = quote < 0 || (quote >= 0x20 && quote < 0x40); /* see split_line */
+    return CORE_SWAR_LE && d_ok && q_ok && quote != d;
+}
+
+/* Bytes of w that may start a control character: below 0x20 but TAB, CR and
+ * LF; 0x7F; 0xC2 (C1 controls are C2 80..9F). All are unprintable. */
+static inline uint64_t ctl_starts(uint64_t w)
+{
+    uint64_t ok = core_swar_eq(w, '\t') | core_swar_eq(w, '\n') | core_swar_eq(w, '\r');
+    return (core_swar_lt(w, 0x20) & ~ok) | core_swar_eq(w, 0x7F) | core_swar_eq(w, 0xC2);
+}
+
+bool io_csv_ctl_free(const char *p, size_t n)
+{
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        if (ctl_starts(core_swar_load(p + i)))
+            return false;
+    for (; i < n; i++) {
+        unsigned char c = (unsigned char)p[i];
+        if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7F || c == 0xC2)
+            return false;
+    }
+    return true;
+}
+
+/* Unescapes the quoted value p[a..e) (each "" there becomes one quote) onto
+ * the end of vals; *off is where it starts. */
+static bool unescape(io_csv_splitter *s, const char *p, size_t a, size_t e,
+                     unsigned char q, size_t *off, size_t *len)
+{
+    if (core_buf_reserve(&s->vals, e - a))
+        return false;
+    *off = s->vals.len;
+    char *o = s->vals.data + s->vals.len;
+    while (a < e) {
+        const char *h = memchr(p + a, q, e - a);
+        size_t to = h ? (size_t)(h - p) + 1 : e; /* one quote of the pair kept */
+        memcpy(o, p + a, to - a);
+        o += to - a;
+        a = h ? to + 1 : e;
+    }
+    *len = (size_t)(o - (s->vals.data + *off));
+    s->vals.len += *len;
+    return true;
+}
+
+/* Where io_csv_split_line stands. The loop over printable words keeps its
+ * part (i, the fields) in locals and hands the state over to line_word for
+ * the other words, rare enough to afford a call. */
+typedef struct line_st {
+    io_csv_splitter *s;
+    const char *p;
+    size_t avail, stop; /* the bytes; those that may hold the content */
+    unsigned char d, q; /* q is d when there is no quote */
+    bool useq, eof;
+    size_t i;           /* the next word */
+    io_slice *f;        /* s->fields */
+    size_t k, cap;      /* fields so far; room in f */
+    size_t start;       /* where the current field starts */
+    size_t high;        /* the first byte >= 0x80, SIZE_MAX for none */
+    uint64_t ctl;       /* non-zero when a byte may start a control */
+    bool quoted, breaks, esc;
+    size_t end, tlen;   /* the terminator, once found */
+} line_st;
+
+/* Room for `more` fields past st->k. */
+static inline bool line_room(line_st *st, size_t more)
+{
+    if (st->k + more <= st->cap)
+        return true;
+    st->s->n = st->k;
+    if (grow_to(st->s, st->k + more))
+        return false;
+    st->f = st->s->fields;
+    st->cap = st->s->cap;
+    return true;
+}
+
+static inline void line_put(line_st *st, const char *p, size_t n)
+{
+    st->f[st->k].p = p;
+    st->f[st->k++].n = n;
+}
+
+/* Notes the unprintable bytes u (an exact mask) of the word v at p+x: the
+ * first byte >= 0x80 and any byte that may start a control character. */
+static inline void line_note(line_st *st, uint64_t v, uint64_t u, size_t x)
+{
+    uint64_t hb = v & u; /* bytes >= 0x80 */
+    if (hb) {
+        if (st->high == SIZE_MAX)
+            st->high = x + core_swar_first(hb);
+        st->ctl |= core_swar_eq(v, 0xC2) & hb;
+    }
+    uint64_t lo = u & ~v; /* below 0x20, or 0x7F */
+    if (lo)
+        st->ctl |= lo & ~(core_swar_eq(v, '\t') | core_swar_eq(v, '\n') | core_swar_eq(v, '\r'));
+}
+
+/* The quoted field whose opening quote is at p[j]: its value, and the byte
+ * after its closing quote in *next. */
+static bool line_quoted(line_st *st, size_t j, size_t *next)
+{
+    const char *p = st->p;
+    const unsigned char q = st->q;
+    size_t a = j + 1, x = a, e;
+    bool fesc = false;
+    for (;;) {
+        if (x + 8 > st->stop)
+            return false;
+        uint64_t v = core_swar_load(p + x);
+        uint64_t mq = core_swar_eq(v, q);
+        uint64_t u = core_swar_unprintable(v) & core_swar_before(mq);
+        if (u) {
+            line_note(st, v, u, x);
+            st->breaks |= ((core_swar_eq(v, '\n') | core_swar_eq(v, '\r')) & u) != 0;
+        }
+        if (!mq) {
+            x += 8;
+            continue;
+        }
+        size_t y = x + core_swar_first(mq);
+        if (y + 1 >= st->stop)
+            return false;
+        if ((unsigned char)p[y + 1] == q) { /* "" */
+            fesc = true;
+            x = y + 2;
+            continue;
+        }
+        e = y;
+        break;
+    }
+    if (!line_room(st, 1))
+        return false;
+    if (fesc) {
+        size_t off, len;
+        if (!st->esc)
+            core_buf_clear(&st->s->vals);
+        st->esc = true;
+        if (!unescape(st->s, p, a, e, q, &off, &len))
+            return false;
+        st->s->offs[st->k] = off;
+        line_put(st, NULL, len); /* pointed into vals at the end: it may move */
+    } else
+        line_put(st, p + a, e - a);
+    st->quoted = true;
+    *next = e + 1;
+    return true;
+}
+
+enum { LINE_BAIL = -1, LINE_ON, LINE_END };
+
+/* The word w at p+st->i holds a byte that is not printable ASCII or is the
+ * quote (md: its delimiters). Notes what it holds up to its first quote or
+ * line break and handles that byte: the record ends (LINE_END), or a quoted
+ * field is walked and the pass goes on after it (LINE_ON), or the record is
+ * left to the general path (LINE_BAIL). */
+static __attribute__((noinline)) int line_word(line_st *st, uint64_t w, uint64_t md)
+{
+    const char *p = st->p;
+    size_t i = st->i;
+    uint64_t ms = core_swar_eq(w, '\n') | core_swar_eq(w, '\r') |
+                  (st->useq ? core_swar_eq(w, st->q) : 0);
+    uint64_t before = core_swar_before(ms);
+    line_note(st, w, core_swar_unprintable(w) & before, i);
+    md &= before;
+    if (md) {
+        if (!line_room(st, 8))
+            return LINE_BAIL;
+        do {
+            size_t at = i + core_swar_first(md);
+            line_put(st, p + st->start, at - st->start);
+            st->start = at + 1;
+            md &= md - 1;
+        } while (md);
+    }
+    if (!ms) {
+        st->i = i + 8;
+        return LINE_ON;
+    }
+    size_t j = i + core_swar_first(ms);
+    if (p[j] != '\n' && p[j] != '\r') {
+        /* A quote: it opens a quoted field only at the start of a field;
+         * anywhere else strict libcsv refuses the record. */
+        size_t nx;
+        if (j != st->start || !line_quoted(st, j, &nx))
+            return LINE_BAIL;
+        unsigned char c = (unsigned char)p[nx];
+        if (c == st->d) {
+            st->start = st->i = nx + 1;
+            return LINE_ON;
+        }
+        if (c != '\n' && c != '\r')
+            return LINE_BAIL; /* text after the closing quote */
+        j = nx;
+    } else {
+        if (!line_room(st, 1))
+            return LINE_BAIL;
+        line_put(st, p + st->start, j - st->start);
+    }
+    st->end = j;
+    st->tlen = 1;
+    if (p[j] == '\r') {
+        if (j + 1 < st->avail)
+            st->tlen = p[j + 1] == '\n' ? 2 : 1;
+        else if (!st->eof)
+            return LINE_BAIL; /* is an LF next? */
+    }
+    return LINE_END;
+}
+
+/* Each word is classified with two masks: its delimiters (md), and the bytes
+ * that need a closer look (sp: unprintable bytes and the quote). sp is cheap
+ * rather than exact: it is non-zero exactly when the word holds such a byte,
+ * and its first marked byte is the first such byte (a false mark can only
+ * follow a byte >= 0x80, never a delimiter). It takes one test for both
+ * kinds: with K the quote xor 0x20 (below 0x20, so bits 5..7 stay), b ^ K is
+ * below 0x21 exactly when b is below 0x20 or is the quote; C - (w ^ K) marks
+ * those (C: 0xA0 = 0xFF - (0x80 - 0x21) in every byte; 0x9F, K 0 without a
+ * quote), w + 1 marks 0x7F, w itself the bytes >= 0x80.
+ *
+ * A word of printable ASCII only gives its fields and the loop moves on; a
+ * word whose first such byte is the line break ends the record; a word whose
+ * only such bytes are >= 0x80 is noted and split the same; the others (a
+ * quote, a control) go to line_word. tab says that the delimiter is TAB, an
+ * unprintable byte that sp must not count. */
+static inline __attribute__((always_inline)) bool
+split_line(io_csv_splitter *s, const char *p, size_t avail, size_t lim, size_t fmax,
+           bool eof, io_csv_line *out, const bool tab)
+{
+    const unsigned char d = (unsigned char)s->delim;
+    const bool useq = s->quote >= 0;
+    const size_t stop = avail <= lim ? avail : lim + 1; /* the content ends before */
+    if (stop < 8 || (s->cap < 16 && grow_to(s, 16)))
+        return false;
+    const uint64_t dd = CORE_SWAR_ONES * d;
+    const uint64_t kk = useq ? CORE_SWAR_ONES * (unsigned char)(s->quote ^ 0x20) : 0;
+    const uint64_t cc = CORE_SWAR_ONES * (useq ? 0xA0 : 0x9F);
+    const char *const last = p + stop - 8; /* the last word that fits */
+    const char *at = p, *ps = p, *t;
+    io_slice *f = s->fields, *fo = f, *fe = f + s->cap, *fl = fe - 8; /* room for 8 */
+    size_t longest = 0, high = SIZE_MAX, end, tlen;
+    uint64_t ctl = 0;
+    bool slow = false; /* st is set up */
+    line_st st;
+    for (;;) {
+        if (at > last)
+            return false;
+        uint64_t w = core_swar_load(at), md = 0;
+        uint64_t sp = (w | (w + CORE_SWAR_ONES) | (cc - (w ^ kk))) & CORE_SWAR_HIGH;
+        if (tab) {
+            md = core_swar_eq_word(w, dd);
+            sp &= ~md;
+        }
+        if (!sp) {
+            if (!tab) /* printable ASCII: the cheap form is exact */
+                md = core_swar_eq_ascii(w, dd);
+        } else {
+            if (!tab)
+                md = core_swar_eq_word(w, dd);
+            t = at + core_swar_first(sp);
+            if (*t == '\n' || *t == '\r')
+                break; /* the usual end */
+            uint64_t other = (core_swar_unprintable(w) & ~w) |
+                             (useq ? core_swar_eq(w, (unsigned char)s->quote) : 0);
+            if ((unsigned char)*t < 0x80 || (other & ~md)) {
+                if (!slow) {
+                    slow = true;
+                    st.s = s;
+                    st.p = p;
+                    st.avail = avail;
+                    st.stop = stop;
+                    st.d = d;
+                    st.useq = useq;
+                    st.q = useq ? (unsigned char)s->quote : d;
+                    st.eof = eof;
+                    st.quoted = st.breaks = st.esc = false;
+                }
+                st.i = (size_t)(at - p);
+                st.f = f;
+                st.k = (size_t)(fo - f);
+                st.cap = (size_t)(fe - f);
+                st.start = (size_t)(ps - p);
+                st.high = high;
+                st.ctl = ctl;
+                int r = line_word(&st, w, md);
+                if (r == LINE_BAIL)
+                    return false;
+                at = p + st.i;
+                ps = p + st.start;
+                f = st.f;
+                fo = f + st.k;
+                fe = f + st.cap;
+                fl = fe - 8;
+                high = st.high;
+                ctl = st.ctl;
+                if (r == LINE_END) {
+                    end = st.end;
+                    tlen = st.tlen;
+                    goto done;
+                }
+                continue;
+            }
+            /* Only bytes >= 0x80, the first at t. */
+            if (high == SIZE_MAX)
+                high = (size_t)(t - p);
+            ctl |= core_swar_eq(w, 0xC2);
+        }
+        if (md) {
+            if (fo > fl) {
+                s->n = (size_t)(fo - f);
+                if (grow_to(s, s->n + 8))
+                    return false;
+                f = s->fields;
+                fo = f + s->n;
+                fe = f + s->cap;
+                fl = fe - 8;
+            }
+            do {
+                const char *e = at + core_swar_first(md);
+                fo->p = ps;
+                fo++->n = (size_t)(e - ps);
+                ps = e + 1;
+                md &= md - 1;
+            } while (md);
+        }
+        at += 8;
+    }
+    /* A line break at t, the first byte of the word at `at` that sp marks:
+     * the bytes before it are printable or delimiters. */
+    {
+        uint64_t md = core_swar_eq_word(core_swar_load(at), dd) &
+                      (((uint64_t)1 << (8 * (size_t)(t - at))) - 1);
+        if (fe - fo < 9) {
+            s->n = (size_t)(fo - f);
+            if (grow_to(s, s->n + 9))
+                return false;
+            f = s->fields;
+            fo = f + s->n;
+        }
+        for (; md; md &= md - 1) {
+            const char *e = at + core_swar_first(md);
+            fo->p = ps;
+            fo++->n = (size_t)(e - ps);
+            ps = e + 1;
+        }
+        fo->p = ps;
+        fo++->n = (size_t)(t - ps);
+        end = (size_t)(t - p);
+        tlen = 1;
+        if (*t == '\r') {
+            if (end + 1 < avail)
+                tlen = t[1] == '\n' ? 2 : 1;
+            else if (!eof)
+                return false; /* is an LF next? */
+        }
+    }
+done:
+    out->quoted = out->breaks = false;
+    if (slow) {
+        if (st.quoted && end >= IO_CSV_LIBCSV_CEILING)
+            return false; /* libcsv's ceiling decides */
+        if (st.esc)
+            for (io_slice *x = f; x < fo; x++)
+                if (!x->p)
+                    x->p = s->vals.data + s->offs[x - f];
+        out->quoted = st.quoted;
+        out->breaks = st.breaks;
+    }
+    s->n = (size_t)(fo - f);
+    /* The longest field matters only when it may exceed fmax: no field is
+     * longer than the content. */
+    if (end > fmax)
+        for (io_slice *x = f; x < fo; x++)
+            longest = x->n > longest ? x->n : longest;
+    else
+        longest = end;
+    s->longest = longest;
+    out->len = end + tlen;
+    out->tlen = tlen;
+    out->first_high = high == SIZE_MAX ? out->len : high;
+    out->ctl_free = !ctl;
+    return true;
+}
+
+bool io_csv_split_line(io_csv_splitter *s, const char *p, size_t avail, size_t lim,
+                       size_t fmax, bool eof, io_csv_line *out)
+{
+    if (s->delim == '\t')
+        return split_line(s, p, avail, lim, fmax, eof, out, true);
+    return split_line(s, p, avail, lim, fmax, eof, out, false);
+}

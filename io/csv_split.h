@@ -108,4 +108,51 @@ assay_status io_csv_split_plain(io_csv_splitter *s, const char *p, size_t n);
 assay_status io_csv_split_quoted(io_csv_splitter *s, const char *p, size_t n,
                                  io_split_bad *bad);
 
+/* ---- one pass per record: boundary, fields and byte classes together ------ */
+
+/* What io_csv_split_line learnt about the record it split. */
+typedef struct io_csv_line {
+    size_t len;        /* the record's length, terminator included */
+    size_t tlen;       /* the terminator's length: 1 (LF or CR) or 2 (CRLF) */
+    size_t first_high; /* offset of the first byte >= 0x80; len when none */
+    bool quoted;       /* a field was quoted (the record holds a quote char) */
+    bool breaks;       /* a quoted field holds CR or LF (lines > 1) */
+    bool ctl_free;     /* see io_record.ctl_free */
+} io_csv_line;
+
+/* Whether io_csv_split_line serves this delimiter and quote: a delimiter
+ * that is TAB or printable ASCII, a quote in 0x20..0x3F (" and ' among them)
+ * or none. */
+bool io_csv_line_ok(char delim, int quote);
+
+/* Finds, splits and classifies the record at p[0] (a record start outside
+ * quotes, no BOM to skip) in one word-at-a-time pass over p[0..avail), with
+ * the splitter's delimiter and quote (io_csv_line_ok must hold). lim caps
+ * the content as for io_csv_scan_run; eof says that no byte follows
+ * p[avail-1].
+ *
+ * Returns true when the record ends at a line terminator inside p[0..avail)
+ * and every field is unquoted or plainly quoted (quoted from its first byte
+ * to a closing quote followed by the delimiter or the terminator, "" for a
+ * quote); then *out is filled and the splitter holds the fields exactly as
+ * io_csv_split_plain (no quote) or io_csv_split_quoted (strict libcsv) would
+ * give them for the record's content, and out agrees with io_csv_scan_run,
+ * core_utf8_invalid_at and io_csv_ctl_free on the record. Returns false in
+ * every other case (a quote mid-field, text after a closing quote, the bytes
+ * end first, a limit, no memory): the splitter's result is then garbage and
+ * the caller takes the general path from the same p[0].
+ *
+ * s->longest is exact when the content is longer than fmax; otherwise it is
+ * the content's length (no field is longer, and it does not exceed fmax). */
+bool io_csv_split_line(io_csv_splitter *s, const char *p, size_t avail, size_t lim,
+                       size_t fmax, bool eof, io_csv_line *out);
+
+/* True when no byte of p[0..n) can start a control character: no byte below
+ * 0x20 other than TAB, CR and LF, no 0x7F, no 0xC2. */
+bool io_csv_ctl_free(const char *p, size_t n);
+
+/* Tests only: the reader never takes io_csv_split_line (it must give the same
+ * records either way). */
+void io_csv_reader_no_fast(io_csv_reader *r);
+
 #endif

@@ -122,7 +122,8 @@ static inline bool same_rec(const io_record *a, const io_record *b)
         memcmp(a->raw, b->raw, a->raw_len) != 0 || a->raw_more != b->raw_more ||
         a->continued != b->continued || a->line != b->line || a->lines != b->lines ||
         a->nfields != b->nfields || a->quoted != b->quoted || a->bad_utf8 != b->bad_utf8 ||
-        a->bad_utf8_at != b->bad_utf8_at || !same_str(a->detail, b->detail) ||
+        a->bad_utf8_at != b->bad_utf8_at || a->ctl_free != b->ctl_free ||
+        !same_str(a->detail, b->detail) ||
         a->is_header != b->is_header || a->offset != b->offset)
         return false;
     for (size_t i = 0; i < a->nfields; i++)
