@@ -598,7 +598,9 @@ assay_status eng_check_values(eng_run *run, const io_record *rec, const eng_inpu
 {
     const struct assay_rules *r = run->rules;
     assay_status st = ASSAY_OK;
-    run->raw_ctl_free = val_control_at(rec->raw, rec->raw_len) == rec->raw_len;
+    /* The reader's verdict, exact when true; else look byte by byte (0xC2 A9
+     * is not a control character). */
+    run->raw_ctl_free = rec->ctl_free || val_control_at(rec->raw, rec->raw_len) == rec->raw_len;
     run->raw_utf8 = !rec->bad_utf8;
     run->any_changed = false;
     for (size_t i = 0; i < r->nfields && !st; i++) {
