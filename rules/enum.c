@@ -24,7 +24,35 @@ void rules_enum_free(rules_enum *e)
     free(e->shown);
     free(e->lens);
     free(e->slots);
+    free(e->short_w);
+    free(e->short_n);
     free(e);
+}
+
+/* The bytes of a value of at most 8 bytes as one word: given the length, the
+ * word determines the bytes (two overlapping 4-byte loads cover 4..8 bytes;
+ * the first, middle and last byte cover 1..3). */
+static uint64_t pack_short(const char *p, size_t n)
+{
+    const unsigned char *u = (const unsigned char *)p;
+    if (n >= 4) {
+        uint32_t a, b;
+        memcpy(&a, u, 4);
+        memcpy(&b, u + n - 4, 4);
+        return a | (uint64_t)b << 32;
+    }
+    if (n == 0)
+        return 0;
+    return u[0] | (uint64_t)u[n >> 1] << 8 | (uint64_t)u[n - 1] << 16;
+}
+
+static size_t short_slot(const rules_enum *e, uint64_t w, size_t n)
+{
+    uint64_t h = (w ^ (uint64_t)n << 59) * 0x9E3779B97F4A7C15u;
+    size_t mask = e->nslots - 1, i = (size_t)(h >> 32) & mask;
+    while (e->short_n[i] && (e->short_n[i] != n + 1 || e->short_w[i] != w))
+        i = (i + 1) & mask;
+    return i;
 }
 
 /* The slot holding (p, n), or the empty slot where it would go. */
@@ -53,10 +81,12 @@ rules_enum *rules_enum_new(size_t max_values)
         nslots *= 2;
     size_t cap = max_values ? max_values : 1;
     e->slots = malloc(nslots * sizeof *e->slots);
+    e->short_w = calloc(nslots, sizeof *e->short_w);
+    e->short_n = calloc(nslots, sizeof *e->short_n);
     e->values = malloc(cap * sizeof *e->values);
     e->lens = malloc(cap * sizeof *e->lens);
     e->shown = malloc(cap * sizeof *e->shown);
-    if (!e->slots || !e->values || !e->lens || !e->shown) {
+    if (!e->slots || !e->values || !e->lens || !e->shown || !e->short_w || !e->short_n) {
         rules_enum_free(e);
         return NULL;
     }
@@ -102,6 +132,12 @@ int rules_enum_add_as(rules_enum *e, const char *p, size_t n, const char *shown,
     e->shown[e->count] = text;
     e->lens[e->count] = n;
     e->slots[h] = (int32_t)e->count++;
+    if (n <= 8) {
+        uint64_t w = pack_short(p, n);
+        size_t i = short_slot(e, w, n);
+        e->short_w[i] = w;
+        e->short_n[i] = (uint8_t)(n + 1);
+    }
     return 1;
 }
 
@@ -109,5 +145,7 @@ bool rules_enum_has(const rules_enum *e, const char *p, size_t n)
 {
     if (!e || !e->nslots)
         return false;
+    if (n <= 8) /* every value this short is in the short table */
+        return e->short_n[short_slot(e, pack_short(p, n), n)] != 0;
     return e->slots[enum_probe(e, p, n)] >= 0;
 }

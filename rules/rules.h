@@ -68,6 +68,10 @@ typedef struct rules_enum {
     char **shown;       /* each value as the rules file wrote it, for messages */
     size_t nslots;      /* power of two */
     int32_t *slots;     /* index into values, -1 empty */
+    /* Values of at most 8 bytes again, packed into a word with their length
+     * (rules_enum_has compares words: no hash of bytes, no memcmp). */
+    uint64_t *short_w;  /* nslots entries */
+    uint8_t *short_n;   /* length + 1; 0: empty */
 } rules_enum;
 
 typedef struct rules_field {
