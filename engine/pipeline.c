@@ -52,6 +52,12 @@ typedef struct pl_item {
     size_t tag_end, key_end;
 } pl_item;
 
+/* A field of a queued record: offset into the batch's bytes and length
+ * (batches stay under 4 GiB: eng_pipe_add routes a larger record itself). */
+typedef struct pl_field {
+    uint32_t off, len;
+} pl_field;
+
 typedef struct pl_key {
     size_t set, off, len;
     uint64_t hash, record;
@@ -73,7 +79,7 @@ typedef struct eng_batch {
     core_buf bytes;        /* records' raw bytes and fields not inside them */
     pl_item *items;
     size_t nitems, capitems;
-    io_slice *fields;      /* p holds an offset into bytes until the worker */
+    pl_field *fields;
     size_t nfields, capfields;
     io_out *o[NOUT];       /* in-memory shares of out, quarantine, errors, changes */
     pl_key *keys;
@@ -92,6 +98,8 @@ typedef struct eng_pipe eng_pipe;
 typedef struct pl_worker {
     eng_pipe *pipe;
     eng_run ctx;
+    io_slice *fields;      /* the record being checked, as slices */
+    size_t capfields;
     assay_error err;
     pthread_t tid;
     bool started;
@@ -200,7 +208,7 @@ static assay_status batch_add(eng_batch *b, const io_record *rec, uint64_t befor
     it->detail_off = SIZE_MAX;
     memcpy(b->bytes.data + b->bytes.len, rec->raw, rec->raw_len);
     b->bytes.len += rec->raw_len;
-    io_slice *out = b->fields + b->nfields;
+    pl_field *out = b->fields + b->nfields;
     const io_slice *in = rec->fields;
     /* Most fields are slices of raw (split in place); a quoted field with ""
      * inside is an unescaped copy, appended after the raw bytes. */
@@ -216,7 +224,7 @@ static assay_status batch_add(eng_batch *b, const io_record *rec, uint64_t befor
             if (core_buf_append(&b->bytes, in[k].p, in[k].n))
                 return ASSAY_E_NOMEM;
         }
-        out[k] = (io_slice){(const char *)(uintptr_t)off, in[k].n};
+        out[k] = (pl_field){(uint32_t)off, (uint32_t)in[k].n};
     }
     b->nfields += nf;
     if (rec->detail) {
@@ -244,11 +252,24 @@ static void bind(eng_run *w, const eng_run *run, eng_batch *dst, eng_keymode mod
     w->st = dst->st;
 }
 
-static assay_status check_item(eng_run *w, const eng_batch *src, const pl_item *it)
+/* Checks a queued record; its fields become slices again in the thread's
+ * own small array (w->outfields is the thread's too, so a second one). */
+static assay_status check_item(eng_run *w, const eng_batch *src, const pl_item *it,
+                               io_slice **fs, size_t *cap)
 {
     io_record rec = it->rec;
     rec.raw = src->bytes.data + it->raw_off;
-    rec.fields = src->fields + it->field0;
+    if (rec.nfields > *cap) {
+        io_slice *f = realloc(*fs, rec.nfields * sizeof *f);
+        if (!f)
+            return ASSAY_E_NOMEM;
+        *fs = f;
+        *cap = rec.nfields;
+    }
+    const pl_field *pf = src->fields + it->field0;
+    for (size_t k = 0; k < rec.nfields; k++)
+        (*fs)[k] = (io_slice){src->bytes.data + pf[k].off, pf[k].len};
+    rec.fields = *fs;
     rec.detail = it->detail_off == SIZE_MAX ? NULL : src->bytes.data + it->detail_off;
     w->record_no = it->record_before;
     return eng_route_record(w, &rec, src->in);
@@ -260,13 +281,11 @@ static void work(pl_worker *wk, eng_batch *b)
     const eng_run *run = wk->pipe->run;
     w->cur = b->in;
     w->input_label = b->input_label;
-    for (size_t k = 0; k < b->nfields; k++)
-        b->fields[k].p = b->bytes.data + (uintptr_t)b->fields[k].p;
     bind(w, run, b, ENG_KEYS_DEFER);
     wk->err.message[0] = '\0';
     for (size_t i = 0; i < b->nitems && !b->status; i++) {
         pl_item *it = &b->items[i];
-        b->status = check_item(w, b, it);
+        b->status = check_item(w, b, it, &wk->fields, &wk->capfields);
         for (int k = 0; k < NOUT; k++)
             io_out_mem_data(b->o[k], &it->end[k]);
         it->tag_end = b->ntags;
@@ -445,7 +464,8 @@ static assay_status recheck(eng_pipe *p, eng_batch *b, size_t i, const eng_answe
         w->answers = ans;
         w->nanswers = nans;
         w->next_answer = 0;
-        assay_status st = check_item(w, b, &b->items[i]);
+        assay_status st = check_item(w, b, &b->items[i], &p->writer.fields,
+                                     &p->writer.capfields);
         s->st = w->st;
         if (st)
             return st;
@@ -559,7 +579,7 @@ assay_status eng_pipe_start(eng_run *run)
     p->run = run;
     p->batch_records = run->opts->batch_records ? run->opts->batch_records
                                                 : BATCH_RECORDS_DEFAULT;
-    p->npool = 2 * (size_t)n + 2;
+    p->npool = (size_t)n + 4; /* N being checked, one filling, one being written, two ready */
     p->pool = calloc(p->npool, sizeof *p->pool);
     p->done = calloc(p->npool, sizeof *p->done);
     p->workers = calloc(n, sizeof *p->workers);
@@ -656,6 +676,23 @@ assay_status eng_pipe_add(eng_run *run, const io_record *rec)
         p->filling->quar_open = p->drained && run->quar_open;
     }
     eng_batch *b = p->filling;
+    /* A batch addresses its bytes with 32 bits; a record and its unescaped
+     * fields take at most twice its length plus its message. */
+    size_t need = 2 * rec->raw_len + (rec->detail ? strlen(rec->detail) + 1 : 0);
+    if (b->nitems && need > UINT32_MAX - b->bytes.len) {
+        assay_status st = push(p);
+        if (st)
+            return st;
+        return eng_pipe_add(run, rec);
+    }
+    if (need > UINT32_MAX) { /* a record of gigabytes: checked right here */
+        assay_status st = eng_pipe_drain(run);
+        if (!st)
+            st = eng_route_record(run, rec, run->cur);
+        b->out_open = run->out_open; /* the writer is idle: current */
+        b->quar_open = run->quar_open;
+        return st;
+    }
     uint64_t before = run->record_no;
     /* route() counts every record but a skipped blank one. */
     if (!rec->continued &&
@@ -720,10 +757,13 @@ assay_status eng_pipe_stop(eng_run *run, assay_status st)
     if (p->writer.started)
         pthread_join(p->writer.tid, NULL);
     for (unsigned i = 0; p->workers && i < run->opts->jobs; i++)
-        if (p->workers[i].pipe)
+        if (p->workers[i].pipe) {
             eng_scratch_free(&p->workers[i].ctx);
+            free(p->workers[i].fields);
+        }
     if (p->writer.pipe)
         eng_scratch_free(&p->writer.ctx);
+    free(p->writer.fields);
     for (size_t i = 0; p->pool && i < p->npool; i++)
         batch_free(&p->pool[i], run);
     for (int s = 0; s < 2; s++)
