@@ -287,43 +287,52 @@ static assay_status normalise_date(eng_run *run, size_t i, eng_value *v, uint64_
     return st;
 }
 
-static assay_status check_date_bounds(eng_run *run, size_t i, const eng_value *v)
+/* The checks below return at once when the value passes; what they report
+ * otherwise is built out of line (COLD), keeping the per-value path small. */
+#define COLD __attribute__((noinline, cold))
+
+static COLD assay_status date_bound_violation(eng_run *run, size_t i, const eng_value *v,
+                                              val_bound_result r)
 {
     const rules_field *f = &run->rules->fields[i];
-    val_bound_result r = val_date_check_bounds(run->dates[i], &v->dt);
-    if (r == VAL_BOUND_OK)
-        return ASSAY_OK;
     char msg[256];
     val_date_bound_message(run->dates[i], r, msg, sizeof msg);
     return eng_add_violation(run, (int)i, r == VAL_BOUND_BELOW_MIN ? ER_MINIMUM : ER_MAXIMUM,
                              f->severity, v->p, v->n, true, "%s", msg);
 }
 
-static assay_status check_bounds(eng_run *run, size_t i, const eng_value *v,
-                                 const val_bounds *b)
+static inline assay_status check_date_bounds(eng_run *run, size_t i, const eng_value *v)
+{
+    val_bound_result r = val_date_check_bounds(run->dates[i], &v->dt);
+    return r == VAL_BOUND_OK ? ASSAY_OK : date_bound_violation(run, i, v, r);
+}
+
+static COLD assay_status bound_violation(eng_run *run, size_t i, const eng_value *v,
+                                         val_bound_result r)
 {
     const rules_field *f = &run->rules->fields[i];
-    val_bound_result r = VAL_BOUND_OK;
-    if (f->type == RT_INTEGER)
-        r = val_bounds_check_int(b, v->ival);
-    else if (f->type == RT_NUMBER)
-        r = val_bounds_check_dec(b, &v->dec);
-    if (r == VAL_BOUND_OK)
-        return ASSAY_OK;
     char msg[256];
     val_bound_message(f, r, msg, sizeof msg);
     return eng_add_violation(run, (int)i, r == VAL_BOUND_BELOW_MIN ? ER_MINIMUM : ER_MAXIMUM,
                              f->severity, v->p, v->n, true, "%s", msg);
 }
 
-static assay_status check_pattern(eng_run *run, size_t i, const eng_value *v)
+static inline assay_status check_bounds(eng_run *run, size_t i, const eng_value *v,
+                                        const val_bounds *b)
+{
+    rules_type t = run->rules->fields[i].type;
+    val_bound_result r = VAL_BOUND_OK;
+    if (t == RT_INTEGER)
+        r = val_bounds_check_int(b, v->ival);
+    else if (t == RT_NUMBER)
+        r = val_bounds_check_dec(b, &v->dec);
+    return r == VAL_BOUND_OK ? ASSAY_OK : bound_violation(run, i, v, r);
+}
+
+static COLD assay_status pattern_violation(eng_run *run, size_t i, const eng_value *v, int m,
+                                           int rc)
 {
     const rules_field *f = &run->rules->fields[i];
-    int rc = 0;
-    /* A value as read from a valid record, or cleaned from one, is valid. */
-    int m = val_pattern_match_known(f, run->md, v->p, v->n, run->raw_utf8, &rc);
-    if (m == 1)
-        return ASSAY_OK;
     if (m == 0)
         return eng_add_violation(run, (int)i, ER_PATTERN, f->severity, v->p, v->n, true,
                                  "does not match pattern %s", f->pattern_src);
@@ -333,15 +342,18 @@ static assay_status check_pattern(eng_run *run, size_t i, const eng_value *v)
                              val_pattern_error(rc, err, sizeof err));
 }
 
-static assay_status check_enum(eng_run *run, size_t i, const eng_value *v)
+static inline assay_status check_pattern(eng_run *run, size_t i, const eng_value *v)
+{
+    int rc = 0;
+    /* A value as read from a valid record, or cleaned from one, is valid. */
+    int m = val_pattern_match_known(&run->rules->fields[i], run->md, v->p, v->n,
+                                    run->raw_utf8, &rc);
+    return m == 1 ? ASSAY_OK : pattern_violation(run, i, v, m, rc);
+}
+
+static COLD assay_status enum_violation(eng_run *run, size_t i, const eng_value *v)
 {
     const rules_field *f = &run->rules->fields[i];
-    /* Integer and number enums hold canonical keys: typed values compare. */
-    bool typed = f->type == RT_INTEGER || f->type == RT_NUMBER;
-    bool ok = typed ? rules_enum_has(f->enumset, v->key.data, v->key.len)
-                    : val_enum_has(f, v->p, v->n);
-    if (ok)
-        return ASSAY_OK;
     char list[200];
     size_t len = 0, shown = 0;
     for (; shown < f->enumset->count && len < 120; shown++)
@@ -355,15 +367,19 @@ static assay_status check_enum(eng_run *run, size_t i, const eng_value *v)
                              shown < f->enumset->count ? ", ..." : "");
 }
 
-static assay_status check_length(eng_run *run, size_t i, const eng_value *v)
+static inline assay_status check_enum(eng_run *run, size_t i, const eng_value *v)
 {
     const rules_field *f = &run->rules->fields[i];
-    /* n bytes hold at most n characters, and valid UTF-8 at least ceil(n/4):
-     * most values are within the limits without counting. */
-    if ((f->max_length < 0 || (uint64_t)v->n <= (uint64_t)f->max_length) &&
-        (f->min_length < 0 ||
-         (run->raw_utf8 && ((uint64_t)v->n + 3) / 4 >= (uint64_t)f->min_length)))
-        return ASSAY_OK;
+    /* Integer and number enums hold canonical keys: typed values compare. */
+    bool typed = f->type == RT_INTEGER || f->type == RT_NUMBER;
+    bool ok = typed ? rules_enum_has(f->enumset, v->key.data, v->key.len)
+                    : val_enum_has(f, v->p, v->n);
+    return ok ? ASSAY_OK : enum_violation(run, i, v);
+}
+
+static COLD assay_status count_length(eng_run *run, size_t i, const eng_value *v)
+{
+    const rules_field *f = &run->rules->fields[i];
     size_t cps = val_length(v->p, v->n);
     int r = val_length_check(f, cps);
     if (r < 0)
@@ -417,6 +433,18 @@ static assay_status int_seen(eng_run *run, size_t set, int64_t v, int *dup, uint
     return st;
 }
 
+static inline assay_status check_length(eng_run *run, size_t i, const eng_value *v)
+{
+    const rules_field *f = &run->rules->fields[i];
+    /* n bytes hold at most n characters, and valid UTF-8 at least ceil(n/4):
+     * most values are within the limits without counting. */
+    if ((f->max_length < 0 || (uint64_t)v->n <= (uint64_t)f->max_length) &&
+        (f->min_length < 0 ||
+         (run->raw_utf8 && ((uint64_t)v->n + 3) / 4 >= (uint64_t)f->min_length)))
+        return ASSAY_OK;
+    return count_length(run, i, v);
+}
+
 static assay_status check_unique(eng_run *run, size_t i, const eng_value *v)
 {
     const rules_field *f = &run->rules->fields[i];
@@ -435,7 +463,7 @@ static assay_status check_unique(eng_run *run, size_t i, const eng_value *v)
                              (unsigned long long)first);
 }
 
-static assay_status check_constraints(eng_run *run, size_t i, const eng_value *v)
+static inline assay_status check_constraints(eng_run *run, size_t i, const eng_value *v)
 {
     const eng_fplan *fp = &run->fplan[i];
     assay_status st = ASSAY_OK;
