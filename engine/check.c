@@ -268,6 +268,9 @@ static assay_status alloc_state(eng_run *run)
         fp->bounds = run->bounds[i].has_min || run->bounds[i].has_max;
         fp->length = f->min_length >= 0 || f->max_length >= 0;
         fp->strfmt = f->strfmt != RF_NONE;
+        for (size_t k = 0; k < r->nrules && !fp->in_rules; k++)
+            for (size_t j = 0; j < r->rules[k].nrefs && !fp->in_rules; j++)
+                fp->in_rules = r->rules[k].refs[j] == i;
         if (f->unique || single_pk) {
             run->field_keys[i] = int_set ? eng_keyset_new_int(run->unique_limit)
                                          : eng_keyset_new(run->unique_limit);

@@ -124,6 +124,7 @@ typedef struct eng_fplan {
     bool num_output;   /* a locale number rewritten to plain, not --no-clean */
     bool pattern, enumset, bounds, length, strfmt;
     bool need_key;     /* unique, primaryKey or a number enum compares keys */
+    bool in_rules;     /* a record rule reads it: its expression value is made */
 } eng_fplan;
 
 /* How a thread judges unique and primaryKey keys (engine/pipeline.c). */

@@ -584,7 +584,7 @@ static assay_status check_one(eng_run *run, size_t i, eng_value *v, uint64_t lin
         if (f->severity == RSEV_ERROR)
             fs->invalid++;
     }
-    if (run->rules->nrules) /* only record rules read them */
+    if (run->fplan[i].in_rules) /* only record rules read them */
         eng_expr_value(run, i, v);
     run->any_changed |= v->changed;
     return st;
