@@ -258,9 +258,14 @@ static bool extend(eng_keyset *s, int64_t v, assay_status *st)
     uint64_t hi_off = shift + s->cap - 1 > v_off ? shift + s->cap - 1 : v_off;
     if (hi_off >= allowed || hi_off >= SIZE_MAX / sizeof *s->first / 2)
         return false;
+    /* An eighth more each time: ids growing one by one reallocate rarely (a
+     * large block moves by remapping, not copying) and the array overshoots
+     * what it holds by at most that; never past what the density allows
+     * (span itself always fits: checked above). */
     size_t span = (size_t)hi_off + 1;
-    size_t cap = s->cap * 2 > span ? s->cap * 2 : span;
-    if (cap > allowed)
+    size_t grown = s->cap + s->cap / 8;
+    size_t cap = grown < allowed ? grown : (size_t)allowed;
+    if (cap < span)
         cap = span;
     uint64_t *f = realloc(s->first, cap * sizeof *f);
     if (!f) {
