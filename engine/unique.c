@@ -10,6 +10,7 @@
 #include <xxhash.h>
 
 #include "core/buf.h"
+#include "validators/number.h"
 
 typedef struct slot {
     uint64_t hash;   /* 0: empty (a real hash of 0 is stored as 1) */
@@ -189,23 +190,6 @@ assay_status eng_keyset_insert_hashed(eng_keyset *s, uint64_t h, const void *key
     return ASSAY_OK;
 }
 
-/* The canonical text of an integer key (as val_integer_key writes it). */
-static size_t int_text(int64_t v, char *buf)
-{
-    char tmp[24];
-    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-    size_t k = 0, len = 0;
-    do {
-        tmp[k++] = (char)('0' + u % 10);
-        u /= 10;
-    } while (u);
-    if (v < 0)
-        buf[len++] = '-';
-    while (k)
-        buf[len++] = tmp[--k];
-    return len;
-}
-
 /* Gives up the dense array: every key seen moves to the hash set. */
 static assay_status to_hash(eng_keyset *s)
 {
@@ -217,8 +201,8 @@ static assay_status to_hash(eng_keyset *s)
     for (size_t i = 0; i < s->cap && !st; i++) {
         if (!s->first[i])
             continue;
-        char buf[24];
-        size_t n = int_text(s->base + (int64_t)i, buf);
+        char buf[VAL_INT64_BUF];
+        size_t n = val_integer_key(s->base + (int64_t)i, buf);
         int dup;
         uint64_t f;
         st = eng_keyset_insert(s, buf, n, s->first[i], &dup, &f);
@@ -306,7 +290,7 @@ assay_status eng_keyset_insert_int(eng_keyset *s, int64_t v, uint64_t record, in
         if (st || (st = to_hash(s)))
             return st;
     }
-    char buf[24];
-    size_t n = int_text(v, buf);
+    char buf[VAL_INT64_BUF];
+    size_t n = val_integer_key(v, buf);
     return eng_keyset_insert(s, buf, n, record, dup, first_record);
 }

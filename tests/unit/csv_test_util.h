@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "io/csv_reader.h"
+#include "io/csv_split.h"
 #include "t.h"
 
 typedef struct trec {
@@ -85,8 +86,10 @@ static inline void tlist_push(tlist *l, const io_record *rec)
 }
 
 /* Reads all of in[0..n) with block size `block` (the source hands out at most
- * `block` bytes per read as well). */
-static inline tlist t_read(const char *in, size_t n, const io_csv_opts *o, size_t block)
+ * `block` bytes per read as well); fast = false keeps the reader off its
+ * one-pass path (io_csv_reader_no_fast). */
+static inline tlist t_read_mode(const char *in, size_t n, const io_csv_opts *o, size_t block,
+                                bool fast)
 {
     tlist l = { 0 };
     io_mem_source m = { in, n, 0, block };
@@ -96,6 +99,8 @@ static inline tlist t_read(const char *in, size_t n, const io_csv_opts *o, size_
     l.st = io_csv_reader_new(io_mem_read, &m, &opts, &r);
     if (l.st)
         return l;
+    if (!fast)
+        io_csv_reader_no_fast(r);
     for (;;) {
         io_record rec;
         bool eof;
@@ -107,6 +112,11 @@ static inline tlist t_read(const char *in, size_t n, const io_csv_opts *o, size_
     }
     io_csv_reader_free(r);
     return l;
+}
+
+static inline tlist t_read(const char *in, size_t n, const io_csv_opts *o, size_t block)
+{
+    return t_read_mode(in, n, o, block, true);
 }
 
 static inline bool same_str(const char *a, const char *b)

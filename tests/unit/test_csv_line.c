@@ -237,32 +237,6 @@ static void test_split_line(void)
 
 /* ---- the reader with and without the one pass -------------------------------- */
 
-static tlist read_with(const char *in, size_t n, const io_csv_opts *o, size_t block,
-                       bool fast)
-{
-    tlist l = {0};
-    io_mem_source m = {in, n, 0, block};
-    io_csv_opts opts = *o;
-    opts.block_size = block;
-    io_csv_reader *r;
-    l.st = io_csv_reader_new(io_mem_read, &m, &opts, &r);
-    if (l.st)
-        return l;
-    if (!fast)
-        io_csv_reader_no_fast(r);
-    for (;;) {
-        io_record rec;
-        bool eof;
-        assay_error err;
-        l.st = io_csv_next(r, &rec, &eof, &err);
-        if (l.st || eof)
-            break;
-        tlist_push(&l, &rec);
-    }
-    io_csv_reader_free(r);
-    return l;
-}
-
 static void test_reader(void)
 {
     static const struct {
@@ -296,8 +270,8 @@ static void test_reader(void)
             for (size_t bi = 0; bi < sizeof blocks / sizeof blocks[0]; bi++) {
                 if (blocks[bi] < 64 && rnd(4))
                     continue;
-                tlist a = read_with(buf, n, &o, blocks[bi], true);
-                tlist b = read_with(buf, n, &o, blocks[bi], false);
+                tlist a = t_read_mode(buf, n, &o, blocks[bi], true);
+                tlist b = t_read_mode(buf, n, &o, blocks[bi], false);
                 size_t at = t_diff(&a, &b);
                 differ += at != 0;
                 if (at && differ <= 3)
@@ -329,7 +303,7 @@ static void test_ctl_free_examples(void)
     o.header = false;
     const char *in = "a,b\r\nc\x01,d\nx,\xC2\xA9\n\"q\x7F\",1\n\"t\tu\nv\",\xC3\xA9\n";
     for (int fast = 0; fast < 2; fast++) {
-        tlist l = read_with(in, strlen(in), &o, 1 << 16, fast);
+        tlist l = t_read_mode(in, strlen(in), &o, 1 << 16, fast);
         CHECK(l.n == 5);
         if (l.n == 5)
             CHECK(l.v[0].r.ctl_free && !l.v[1].r.ctl_free && !l.v[2].r.ctl_free &&
