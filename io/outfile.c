@@ -14,7 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define OUT_BUF_SIZE ((size_t)256 * 1024)
+#define OUT_BUF_SIZE ((size_t)1 << 20)
 #define OUT_TEMP_SUFFIX ".assay-XXXXXX"
 /* Longest part of the target's basename kept in the temporary's name, so that
  * a long name plus the suffix stays under NAME_MAX. */

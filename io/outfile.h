@@ -21,7 +21,7 @@
  *     or read-only directory, a directory, ...), so callers open every output
  *     before the first record is read.
  *
- * Writes are buffered here (256 KiB), not by stdio. The first failing write is
+ * Writes are buffered here (1 MiB), not by stdio. The first failing write is
  * remembered; every later call returns ASSAY_E_IO without writing again, and
  * io_out_commit reports it (path and strerror). A write that fails with EPIPE
  * (the reader of a pipe went away) is flagged so the caller can end silently;
