@@ -210,15 +210,20 @@ static assay_status batch_add(eng_batch *b, const io_record *rec, uint64_t befor
     b->bytes.len += rec->raw_len;
     pl_field *out = b->fields + b->nfields;
     const io_slice *in = rec->fields;
-    /* Most fields are slices of raw (split in place); a quoted field with ""
-     * inside is an unescaped copy, appended after the raw bytes. */
+    /* A record without quotes was split in place: its fields are slices of
+     * raw, in order (so checking the first and the last is enough). Other
+     * fields are mostly slices too; a quoted field with "" inside is an
+     * unescaped copy, appended after the raw bytes. */
+    uintptr_t raw = (uintptr_t)rec->raw;
+    bool in_place = !rec->quoted && nf && (uintptr_t)in[0].p - raw <= rec->raw_len &&
+                    (uintptr_t)in[nf - 1].p + in[nf - 1].n - raw <= rec->raw_len;
     for (size_t k = 0; k < nf; k++) {
-        uintptr_t at = (uintptr_t)in[k].p - (uintptr_t)rec->raw;
+        uintptr_t at = (uintptr_t)in[k].p - raw;
         size_t off;
-        if (in[k].n == 0)
-            off = it->raw_off;
-        else if (at < rec->raw_len && in[k].n <= rec->raw_len - at)
+        if (in_place || (in[k].n && at < rec->raw_len && in[k].n <= rec->raw_len - at))
             off = it->raw_off + at;
+        else if (in[k].n == 0)
+            off = it->raw_off;
         else {
             off = b->bytes.len;
             if (core_buf_append(&b->bytes, in[k].p, in[k].n))

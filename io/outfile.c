@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #define OUT_BUF_SIZE ((size_t)1 << 20)
+#define OUT_DIRECT ((size_t)256 << 10) /* written without the buffer from here */
 #define OUT_TEMP_SUFFIX ".assay-XXXXXX"
 /* Longest part of the target's basename kept in the temporary's name, so that
  * a long name plus the suffix stays under NAME_MAX. */
@@ -369,11 +370,13 @@ assay_status io_out_write(io_out *o, const void *p, size_t n)
         return ASSAY_E_INTERNAL;
     if (n == 0)
         return ASSAY_OK;
-    if (n > OUT_BUF_SIZE - o->len) {
+    /* A large piece (a batch's share of the output) goes straight to
+     * write(2) after what is buffered: copying it would cost as much. */
+    if (n >= OUT_DIRECT || n > OUT_BUF_SIZE - o->len) {
         assay_status st = io_out_flush(o);
         if (st)
             return st;
-        if (n >= OUT_BUF_SIZE)
+        if (n >= OUT_DIRECT)
             return out_drain(o, p, n);
     }
     memcpy(o->buf + o->len, p, n);
