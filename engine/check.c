@@ -259,7 +259,6 @@ static assay_status alloc_state(eng_run *run)
         fp->need_key = ((f->unique || in_pk) && !int_set) || (in_pk && r->npk > 1) ||
                        (f->enumset && (f->type == RT_INTEGER || f->type == RT_NUMBER));
         fp->clean = cleans && f->nclean > 0;
-        fp->dates = f->dates != NULL;
         fp->date_bounds = f->dates && val_datefmts_has_bounds(f->dates);
         fp->date_output = cleans && f->dates && val_datefmts_has_output(f->dates);
         fp->num_output = cleans && f->locnum && val_locnum_rewrites(f->locnum);

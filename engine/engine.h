@@ -118,9 +118,8 @@ typedef struct eng_input {
  * validators' plans. */
 typedef struct eng_fplan {
     bool clean;        /* cleaning steps, and not --no-clean */
-    bool dates;        /* a temporal field (f->dates) */
-    bool date_bounds;  /* ... with minimum/maximum */
-    bool date_output;  /* ... with "output", and not --no-clean */
+    bool date_bounds;  /* a temporal field with minimum/maximum */
+    bool date_output;  /* a temporal field with "output", not --no-clean */
     bool num_output;   /* a locale number rewritten to plain, not --no-clean */
     bool pattern, enumset, bounds, length, strfmt;
     bool need_key;     /* unique, primaryKey or a number enum compares keys */

@@ -26,7 +26,6 @@
  * key sets' answers (its counters put in, its output spliced in place of the
  * worker's). */
 #define _GNU_SOURCE 1 /* pthread_setname_np */
-#include <errno.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
