@@ -28,7 +28,7 @@ typedef enum opt_id {
     O_OUTPUT_FORMAT, O_ENCODING, O_RECORD_PATH, O_JOBS, O_NO_CLEAN, O_ANNOTATE,
     O_JUNIT, O_METRICS, O_PROGRESS, O_NO_PROGRESS, O_QUIET, O_DELIMITER, O_QUOTE,
     O_MAX_RECORD_BYTES, O_MAX_FIELD_BYTES, O_MAX_ERRORS_PER_RULE, O_MAX_UNIQUE_KEYS,
-    O_NOW, O_BYTE_RANGE, O_BATCH_RECORDS, O_HELP, O_COUNT
+    O_NOW, O_BYTE_RANGE, O_BATCH_RECORDS, O_SCHEMA_ORDER, O_HELP, O_COUNT
 } opt_id;
 
 typedef struct opt_spec {
@@ -67,6 +67,7 @@ static const opt_spec check_options[] = {
     { O_NOW, 0, "--now", "TIMESTAMP" },
     { O_BYTE_RANGE, 0, "--byte-range", "START:END" },
     { O_BATCH_RECORDS, 0, "--batch-records", "N" },
+    { O_SCHEMA_ORDER, 0, "--schema-order", NULL },
     { O_HELP, 'h', "--help", NULL },
 };
 #define NOPTIONS (sizeof check_options / sizeof check_options[0])
@@ -77,8 +78,8 @@ static const struct {
     int supported;
 } formats[] = {
     { "csv", ASSAY_FMT_CSV, 1 },    { "tsv", ASSAY_FMT_TSV, 1 },
-    { "ndjson", ASSAY_FMT_NDJSON, 0 }, { "json", ASSAY_FMT_JSON, 0 },
-    { "xml", ASSAY_FMT_XML, 0 },
+    { "ndjson", ASSAY_FMT_NDJSON, 1 }, { "json", ASSAY_FMT_JSON, 1 },
+    { "xml", ASSAY_FMT_XML, 1 },
 };
 #define NFORMATS (sizeof formats / sizeof formats[0])
 
@@ -344,7 +345,16 @@ static int apply_option(cli_check_args *a, const opt_spec *o, const char *name, 
     case O_HELP: a->help = 1; return 0;
     case O_NOW: op->now = v; return 0; /* checked by the library */
     case O_BYTE_RANGE: return parse_range(a, name, v);
-    case O_RECORD_PATH: case O_JUNIT: case O_METRICS: case O_PROGRESS:
+    case O_RECORD_PATH:
+        if (v[0] != '/')
+            return cli_usage_error("check", "invalid value '%s' for %s: expected an "
+                                   "absolute element path such as /orders/order", v, name);
+        op->record_path = v;
+        return 0;
+    case O_JUNIT: return parse_output(name, v, &op->junit, 0);
+    case O_METRICS: return parse_output(name, v, &op->metrics, 0);
+    case O_SCHEMA_ORDER: op->schema_order = 1; return 0;
+    case O_PROGRESS:
         return not_supported(name);
     default: return apply_number(a, o, name, v);
     }
@@ -488,7 +498,8 @@ static long collect_idents(const cli_check_args *a, file_ident *ids, size_t *nou
     const assay_check_opts *o = &a->opts;
     const struct { const char *label, *path; } outs[] = {
         { "-o", o->output }, { "-q", o->quarantine }, { "-e", o->errors },
-        { "-c", o->changes }, { "-s", o->stats },
+        { "-c", o->changes }, { "-s", o->stats }, { "--junit", o->junit },
+        { "--metrics", o->metrics },
     };
     size_t n = 0;
     for (size_t i = 0; i < sizeof outs / sizeof outs[0]; i++)
@@ -522,7 +533,7 @@ static int find_clash(const file_ident *ids, size_t nout, size_t n)
 
 int cli_check_outputs_distinct(const cli_check_args *a)
 {
-    file_ident *ids = calloc(a->ninputs + 6, sizeof *ids);
+    file_ident *ids = calloc(a->ninputs + 8, sizeof *ids);
     if (!ids) {
         cli_error("%s", assay_strerror(ASSAY_E_NOMEM));
         return CLI_EXIT_SYSTEM;

@@ -36,7 +36,12 @@ typedef enum io_rec_kind {
     IO_REC_OK = 0,    /* fields are valid */
     IO_REC_BLANK,     /* empty line, or delimiters only: rule blank_row */
     IO_REC_MALFORMED, /* one physical line of a damaged span: rule malformed */
-    IO_REC_TOO_LARGE  /* over max_record_bytes/max_field_bytes: record_too_large */
+    IO_REC_TOO_LARGE, /* over max_record_bytes/max_field_bytes: record_too_large */
+    /* JSON and XML records (io/doc.h): detail says what the parser said */
+    IO_REC_JSON_PARSE, /* not JSON, or a duplicated key: rule json_parse */
+    IO_REC_NOT_OBJECT, /* JSON, but not an object: rule not_object */
+    IO_REC_XML,        /* a record element that does not parse: rule xml */
+    IO_REC_XML_ENTITY  /* a record that uses an entity or a DTD: xml_entity */
 } io_rec_kind;
 
 typedef struct io_record {
@@ -68,6 +73,9 @@ typedef struct io_record {
     bool is_header;    /* with opts.header: this is (a piece of) the first
                           record, whatever its kind */
     uint64_t offset;   /* byte offset of raw[0] in the input */
+    const struct io_doc *doc; /* JSON and XML records: what each field's
+                                 value is and where it lies in raw (io/doc.h);
+                                 NULL for CSV */
 } io_record;
 
 /* A byte source: returns bytes read (> 0), 0 at end of input, -1 on error

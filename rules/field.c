@@ -507,6 +507,31 @@ static void field_lengths(rules_ctx *c, rules_field *f, json_t *cons)
     }
 }
 
+/* minItems / maxItems: the number of elements of an array, members of an
+ * object (JSON), or child elements (XML). */
+static void field_items(rules_ctx *c, rules_field *f, json_t *cons)
+{
+    json_t *lo = rules_get(cons, RP_CONSTRAINTS, "minItems");
+    json_t *hi = rules_get(cons, RP_CONSTRAINTS, "maxItems");
+    if ((lo || hi) && f->type != RT_ARRAY && f->type != RT_OBJECT) {
+        size_t mark = rules_push_key(c, lo ? "minItems" : "maxItems");
+        rules_error(c, RW_VALUE, "%s applies to fields of type array or object, not %s",
+                    lo ? "minItems" : "maxItems", type_name(f->type));
+        rules_pop(c, mark);
+        return;
+    }
+    if (lo)
+        f->min_items = (int64_t)json_integer_value(lo);
+    if (hi)
+        f->max_items = (int64_t)json_integer_value(hi);
+    if (lo && hi && f->min_items > f->max_items) {
+        size_t mark = rules_push_key(c, "maxItems");
+        rules_error(c, RW_VALUE, "maxItems %" PRId64 " is less than minItems %" PRId64
+                    "; no value could pass", f->max_items, f->min_items);
+        rules_pop(c, mark);
+    }
+}
+
 static void field_pattern(rules_ctx *c, rules_field *f, json_t *cons)
 {
     json_t *v = rules_get(cons, RP_CONSTRAINTS, "pattern");
@@ -648,6 +673,7 @@ static void field_constraints(rules_ctx *c, rules_field *f, json_t *fd)
     if ((v = rules_get(cons, RP_CONSTRAINTS, "unique")))
         f->unique = json_is_true(v);
     field_lengths(c, f, cons);
+    field_items(c, f, cons);
     field_bound(c, f, cons, "minimum", &f->minimum);
     field_bound(c, f, cons, "maximum", &f->maximum);
     field_pattern(c, f, cons);
@@ -965,6 +991,7 @@ static void field_parse(rules_ctx *c, rules_field *f, json_t *fd, size_t idx)
     f->type = RT_STRING;
     f->severity = RSEV_ERROR;
     f->min_length = f->max_length = -1;
+    f->min_items = f->max_items = -1;
     if (!json_is_object(fd)) {
         char got[200];
         rules_error(c, RW_VALUE, "expected a field descriptor (an object with a "

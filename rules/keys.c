@@ -57,8 +57,8 @@ static const rules_key constraint_keys[] = {
     {"maxLength", RK_UINT, false, NULL},
     {"pattern", RK_STRING, false, NULL},
     {"enum", RK_ARRAY, false, NULL},
-    {"minItems", RK_UINT, true, NULL},
-    {"maxItems", RK_UINT, true, NULL},
+    {"minItems", RK_UINT, false, NULL},
+    {"maxItems", RK_UINT, false, NULL},
     {NULL, RK_ANY, false, NULL}};
 
 static const rules_key dialect_keys[] = {
@@ -73,6 +73,7 @@ static const rules_key dialect_keys[] = {
     {"commentChar", RK_STRING, true, NULL},
     {"caseSensitiveHeader", RK_BOOL, false, NULL},
     {"csvddfVersion", RK_NUMBER, true, NULL},
+    {"recordPath", RK_STRING, false, NULL},
     {NULL, RK_ANY, false, NULL}};
 
 static const rules_key policy_keys[] = {
@@ -121,8 +122,8 @@ static const char *const place_names[RP_COUNT] = {
 const rules_word rules_type_words[] = {
     {"string", false}, {"integer", false}, {"number", false}, {"boolean", false},
     {"date", false}, {"time", false}, {"datetime", false}, {"year", false},
-    {"yearmonth", false}, {"duration", false}, {"any", false}, {"object", true},
-    {"array", true}, {NULL, false}};
+    {"yearmonth", false}, {"duration", false}, {"any", false}, {"object", false},
+    {"array", false}, {NULL, false}};
 
 const rules_word rules_step_words[] = {
     {"trim", false}, {"collapse_spaces", false}, {"lower", false}, {"upper", false},

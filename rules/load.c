@@ -17,7 +17,7 @@
 #define RULES_MAX_FILE_BYTES ((size_t)64 << 20)
 
 static const rules_word extra_words[] = {
-    {"pass", false}, {"quarantine", false}, {NULL, false}};
+    {"pass", false}, {"quarantine", false}, {"drop", false}, {NULL, false}};
 static const rules_word blank_words[] = {
     {"quarantine", false}, {"skip", false}, {NULL, false}};
 static const rules_word rule_severity_words[] = {
@@ -87,6 +87,17 @@ static void load_dialect(rules_ctx *c, json_t *root)
         dl->header = json_is_true(v);
     if ((v = rules_get(d, RP_DIALECT, "caseSensitiveHeader")))
         dl->case_sensitive_header = json_is_true(v);
+    if ((v = rules_get(d, RP_DIALECT, "recordPath"))) {
+        const char *s = json_string_value(v);
+        if (s && s[0] == '/' && s[1])
+            dl->record_path = rules_strndup(c, s, json_string_length(v));
+        else {
+            size_t m = rules_push_key(c, "recordPath");
+            rules_error(c, RW_VALUE, "expected an absolute element path such as "
+                        "\"/orders/order\" for \"recordPath\"");
+            rules_pop(c, m);
+        }
+    }
     rules_pop(c, mark);
 }
 
@@ -197,7 +208,7 @@ static void load_policy(rules_ctx *c, json_t *root)
     }
     int k = word_value(c, p, RP_POLICY, "extra_fields", extra_words);
     if (k >= 0)
-        pol->extra_fields = k ? REXTRA_QUARANTINE : REXTRA_PASS;
+        pol->extra_fields = k == 2 ? REXTRA_DROP : k ? REXTRA_QUARANTINE : REXTRA_PASS;
     k = word_value(c, p, RP_POLICY, "blank_rows", blank_words);
     if (k >= 0)
         pol->blank_rows = k ? RBLANK_SKIP : RBLANK_QUARANTINE;
@@ -654,6 +665,7 @@ ASSAY_API void assay_rules_free(assay_rules *r)
     free_record_rules(r);
     free(r->primary_key);
     free(r->encoding);
+    free(r->dialect.record_path);
     free(r->name);
     free(r->file);
     free(r);

@@ -86,6 +86,7 @@ typedef struct rules_field {
     bool unique;
     rules_bound minimum, maximum;
     int64_t min_length, max_length;  /* -1: not set */
+    int64_t min_items, max_items;    /* object/array: -1 not set */
     char *pattern_src;       /* NULL: none */
     pcre2_code *pattern;     /* compiled anchored, JIT when available */
     bool pattern_jit;        /* JIT compile succeeded */
@@ -132,7 +133,7 @@ typedef struct rules_rule {
     size_t nrefs;
 } rules_rule;
 
-typedef enum rules_extra { REXTRA_PASS = 0, REXTRA_QUARANTINE } rules_extra;
+typedef enum rules_extra { REXTRA_PASS = 0, REXTRA_QUARANTINE, REXTRA_DROP } rules_extra;
 typedef enum rules_blank { RBLANK_QUARANTINE = 0, RBLANK_SKIP } rules_blank;
 
 typedef struct rules_policy {
@@ -151,6 +152,7 @@ typedef struct rules_dialect {
     int quote;             /* -1: not set; 0: no quoting */
     bool header;           /* default true */
     bool case_sensitive_header; /* default true */
+    char *record_path;     /* XML: the record element ("/orders/order"); NULL */
 } rules_dialect;
 
 struct assay_rules {

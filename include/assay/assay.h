@@ -130,6 +130,12 @@ typedef struct assay_check_opts {
     const char *errors;     /* NULL: none */
     const char *changes;    /* NULL: none */
     const char *stats;      /* NULL: none */
+    const char *junit;      /* --junit: JUnit XML report; NULL: none */
+    const char *metrics;    /* --metrics: Prometheus text format; NULL: none */
+    const char *record_path; /* XML: the record element (/orders/order);
+                                NULL: the rules' dialect.recordPath */
+    int schema_order;       /* --schema-order: output columns in the rules'
+                               field order (extra columns dropped) */
     assay_format format;
     assay_format output_format;
     const char *encoding;   /* NULL: the rules' encoding, else auto */

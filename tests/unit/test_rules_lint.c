@@ -210,7 +210,7 @@ static void test_not_checked(void)
     EXPECT("not checked warnings",
            "{\"fields\": [\n"
            "  {\"name\": \"e\", \"format\": \"email\", \"clean\": [\"trim\", \"nfc\"],\n"
-           "   \"decimalChar\": \",\", \"mostly\": 0.9, \"constraints\": {\"maxItems\": 2}},\n"
+           "   \"decimalChar\": \",\", \"mostly\": 0.9, \"rdfType\": \"x\"},\n"
            "  {\"name\": \"t\", \"type\": \"time\", \"formats\": [\"HH:mm\"]}\n"
            "],\n"
            "\"dialect\": {\"delimiter\": \";\", \"doubleQuote\": true},\n"
@@ -221,8 +221,8 @@ static void test_not_checked(void)
            ASSAY_OK,
            {W, 3, 4, "$.fields[0].decimalChar",
             "\"decimalChar\" applies to number fields only; it is ignored on string fields"},
-           {W, 3, 55, "$.fields[0].constraints.maxItems",
-            "\"maxItems\": not checked yet by assay"},
+           {W, 3, 39, "$.fields[0].rdfType",
+            "\"rdfType\": not checked yet by assay"},
            {W, 6, 31, "$.dialect.doubleQuote", "\"doubleQuote\": not checked yet by assay"},
            {W, 8, 1, "$.foreignKeys", "\"foreignKeys\": not checked yet by assay; "
                                       "references to other tables are not resolved"});
@@ -234,7 +234,7 @@ static void test_clean_dialect_policy(void)
            "{\"fields\": [{\"name\": \"a\", \"clean\": [\"trm\", {\"default\": 0}, "
            "{\"dflt\": \"x\"}, 5]}],\n"
            "\"dialect\": {\"delimiter\": \";;\", \"quoteChar\": \"\xc3\xa9\", \"Header\": true},\n"
-           "\"policy\": {\"max_quarantine_rate\": 1.5, \"extra_fields\": \"drop\",\n"
+           "\"policy\": {\"max_quarantine_rate\": 1.5, \"extra_fields\": \"dropp\",\n"
            "           \"blank_rows\": \"skp\", \"min_records\": -3},\n"
            "\"rules\": [{\"name\": \"r\", \"check\": \"a != null\"}, {\"name\": \"r\"}]}\n",
            ASSAY_E_RULES,
@@ -259,7 +259,7 @@ static void test_clean_dialect_policy(void)
             "expected a fraction from 0 to 1 for \"max_quarantine_rate\" (0.05 means 5%), "
             "got the number 1.5"},
            {E, 3, 56, "$.policy.extra_fields",
-            "unknown extra_fields \"drop\"; expected \"pass\" or \"quarantine\""},
+            "unknown extra_fields \"dropp\" (did you mean \"drop\"?)"},
            {E, 4, 26, "$.policy.blank_rows", "unknown blank_rows \"skp\" (did you mean \"skip\"?)"},
            {E, 4, 48, "$.policy.min_records",
             "expected a non-negative integer for \"min_records\", got the number -3"},
