@@ -1,8 +1,10 @@
-/* io/outfile.c — safe output files: temporary + rename, devices in place
- * (see outfile.h). */
+/* io/outfile.c — safe output files: temporary + rename, devices in place,
+ * gzip or zstd by name (see outfile.h). */
 #define _XOPEN_SOURCE 700 /* realpath is XSI; the build asks for POSIX only */
 
 #include "io/outfile.h"
+
+#include "io/compress.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -34,6 +36,8 @@ struct io_out {
     const char *err_what; /* what failed, for the message */
     bool mem;             /* io_out_memory: buf grows, nothing is written */
     size_t cap;           /* mem: bytes allocated at buf */
+    io_zip *zip;          /* a .gz or .zst target: what is drained goes
+                             through the compressor */
     bool prepared;        /* flushed and closed without error */
     bool done;            /* committed or aborted */
 };
@@ -263,6 +267,11 @@ assay_status io_out_open(io_out **out, const char *path, assay_tempfile_fn fn,
         io_out_free(o);
         return st;
     }
+    io_compress_kind kind = io_compress_from_name(std ? NULL : path, NULL);
+    if (kind != IO_COMPRESS_NONE && !(o->zip = io_zip_new(kind))) {
+        io_out_free(o);
+        return out_nomem(err, path);
+    }
     *out = o;
     return ASSAY_OK;
 }
@@ -295,8 +304,26 @@ static int out_write_all(int fd, const char *p, size_t n)
     return 0;
 }
 
+static int out_sink(void *ctx, const char *p, size_t n)
+{
+    return out_write_all(((io_out *)ctx)->fd, p, n);
+}
+
+/* The status of a compressor call: its sink's errno, or -1 when the
+ * compressor itself failed (it only can for lack of memory). */
+static assay_status out_zip_status(io_out *o, int e)
+{
+    if (!e)
+        return ASSAY_OK;
+    o->err_no = e < 0 ? ENOMEM : e;
+    o->err_what = e < 0 ? "compression failed" : "write failed";
+    return ASSAY_E_IO;
+}
+
 static assay_status out_drain(io_out *o, const char *p, size_t n)
 {
+    if (o->zip)
+        return out_zip_status(o, io_zip_write(o->zip, p, n, out_sink, o));
     int e = out_write_all(o->fd, p, n);
     if (e) {
         o->err_no = e;
@@ -441,6 +468,8 @@ assay_status io_out_prepare(io_out *o, assay_error *err)
     if (o->prepared)
         return ASSAY_OK;
     assay_status st = io_out_flush(o);
+    if (!st && o->zip)
+        st = out_zip_status(o, io_zip_finish(o->zip, out_sink, o));
     if (!st)
         st = out_close(o);
     if (st) {
@@ -486,6 +515,7 @@ void io_out_free(io_out *o)
     free(o->target);
     free(o->tmp);
     free(o->buf);
+    io_zip_free(o->zip);
     free(o);
 }
 

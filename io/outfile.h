@@ -27,6 +27,16 @@
  * (the reader of a pipe went away) is flagged so the caller can end silently;
  * SIGPIPE must be ignored by the program for EPIPE to be seen at all.
  *
+ * Compression: a target whose name ends in ".gz" or ".zst" (any case) is
+ * written compressed, gzip or zstd (io/compress.h: reproducible bytes). The
+ * buffer holds uncompressed bytes; draining it (full, io_out_flush, a large
+ * write) hands them to the compressor and writes what it has produced, so a
+ * flush does not push every byte to the kernel: the compressor keeps a tail
+ * (flushing it would make the bytes depend on when flushes happen). The
+ * stream is ended at io_out_prepare. Standard output and io_out_memory are
+ * never compressed. A compressor failure (out of memory) is reported like a
+ * write error: "<path>: compression failed: <strerror>".
+ *
  * The temporary file's path is announced through the assay_tempfile_fn given
  * to io_out_open: added=1 once it exists, added=0 once it is renamed or
  * removed, so that a signal handler can unlink whatever is still there.

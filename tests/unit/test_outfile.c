@@ -1,15 +1,20 @@
 /* tests/unit/test_outfile.c — safe output files: temporary + rename, abort,
- * devices and FIFOs in place, open failures, same-file detection. */
+ * devices and FIFOs in place, open failures, same-file detection; .gz and
+ * .zst targets compressed (reproducible bytes, write failures reported). */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <zlib.h>
+#include <zstd.h>
 
 #include "io/outfile.h"
 #include "t.h"
@@ -396,6 +401,214 @@ static void test_stdout_redirected(void)
     remove_all();
 }
 
+/* ---- compressed targets ------------------------------------------------ */
+
+/* Text with some noise, ~1.3 MiB: more than the 1 MiB buffer. */
+static char *make_text(size_t n)
+{
+    char *t = malloc(n);
+    uint32_t x = 12345;
+    for (size_t i = 0; t && i < n; i++) {
+        x = x * 1103515245u + 12345u;
+        t[i] = (x >> 24) % 11 == 0 ? (char)(x >> 16) : "id,name,qty\n1,Zoe,3\n"[i % 20];
+    }
+    return t;
+}
+
+/* Writes text to path in pieces of the sizes in steps (cycled), flushing
+ * now and then, and commits. */
+static void write_pieces(const char *path, const char *text, size_t n, const size_t *steps,
+                         size_t nsteps)
+{
+    io_out *o = NULL;
+    assay_error err = { 0 };
+    CHECK_EQ_INT(io_out_open(&o, path, NULL, NULL, &err), ASSAY_OK);
+    if (!o)
+        return;
+    size_t at = 0;
+    for (size_t k = 0; at < n; k++) {
+        size_t m = steps[k % nsteps];
+        if (m > n - at)
+            m = n - at;
+        CHECK_EQ_INT(io_out_write(o, text + at, m), ASSAY_OK);
+        at += m;
+        if (k % 5 == 4)
+            CHECK_EQ_INT(io_out_flush(o), ASSAY_OK);
+    }
+    CHECK_EQ_INT(io_out_commit(o, &err), ASSAY_OK);
+    io_out_free(o);
+}
+
+/* The whole file, malloc'd; *n its size. */
+static char *slurp(const char *path, size_t *n)
+{
+    struct stat st;
+    *n = 0;
+    if (stat(path, &st) != 0)
+        return NULL;
+    char *b = malloc((size_t)st.st_size + 1);
+    if (b)
+        *n = read_file(path, b, (size_t)st.st_size);
+    return b;
+}
+
+static bool gunzip_eq(const char *z, size_t zn, const char *want, size_t n)
+{
+    char *out = malloc(n + 1);
+    z_stream s;
+    memset(&s, 0, sizeof s);
+    bool ok = out && inflateInit2(&s, 16 + MAX_WBITS) == Z_OK;
+    if (ok) {
+        s.next_in = (unsigned char *)(uintptr_t)z;
+        s.avail_in = (uInt)zn;
+        s.next_out = (unsigned char *)out;
+        s.avail_out = (uInt)(n + 1);
+        ok = inflate(&s, Z_FINISH) == Z_STREAM_END && s.total_out == n && s.avail_in == 0 &&
+             memcmp(out, want, n) == 0;
+        inflateEnd(&s);
+    }
+    free(out);
+    return ok;
+}
+
+static bool unzstd_eq(const char *z, size_t zn, const char *want, size_t n)
+{
+    char *out = malloc(n + 1);
+    size_t r = out ? ZSTD_decompress(out, n + 1, z, zn) : 0;
+    bool ok = out && !ZSTD_isError(r) && r == n && memcmp(out, want, n) == 0;
+    free(out);
+    return ok;
+}
+
+/* .gz and .zst targets (any case) are compressed; the bytes do not depend on
+ * how the data was cut into writes and flushes. */
+static void test_compressed(void)
+{
+    size_t n = 1300 * 1024;
+    char *text = make_text(n);
+    CHECK(text != NULL);
+    if (!text)
+        return;
+    const size_t odd[] = { 1, 7, 1000, 300 * 1024, 13, 65536 };
+    const size_t even[] = { 4096 };
+    const char *names[] = { "out.csv.gz", "OUT.CSV.ZST" };
+    for (int k = 0; k < 2; k++) {
+        char a[512], b[600];
+        snprintf(a, sizeof a, "%s", in_dir(names[k]));
+        snprintf(b, sizeof b, "%s.2", a); /* not compressed: a plain copy */
+        write_pieces(a, text, n, odd, sizeof odd / sizeof *odd);
+        size_t zn;
+        char *z = slurp(a, &zn);
+        CHECK(z && zn > 0 && zn < n / 2);
+        if (z)
+            CHECK(k == 0 ? gunzip_eq(z, zn, text, n) : unzstd_eq(z, zn, text, n));
+        if (z && k == 0) /* mtime 0, no name, OS unix */
+            CHECK(zn > 10 && memcmp(z, "\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03", 10) == 0);
+        /* the same bytes with other writes */
+        CHECK(rename(a, b) == 0);
+        write_pieces(a, text, n, even, 1);
+        size_t zn2;
+        char *z2 = slurp(a, &zn2);
+        CHECK(z && z2 && zn == zn2 && memcmp(z, z2, zn) == 0);
+        free(z);
+        free(z2);
+        /* an empty output is an empty stream, not an empty file */
+        write_pieces(a, text, 0, even, 1);
+        z = slurp(a, &zn);
+        CHECK(z && zn > 0);
+        if (z)
+            CHECK(k == 0 ? gunzip_eq(z, zn, "", 0) : unzstd_eq(z, zn, "", 0));
+        free(z);
+        /* abort leaves nothing, compressed or not */
+        io_out *o = NULL;
+        CHECK_EQ_INT(io_out_open(&o, in_dir("gone.gz"), NULL, NULL, NULL), ASSAY_OK);
+        CHECK_EQ_INT(io_out_write(o, text, n), ASSAY_OK);
+        io_out_abort(o);
+        io_out_free(o);
+        CHECK(!exists(in_dir("gone.gz")));
+        CHECK_EQ_INT(count_entries(), 2);
+        remove_all();
+    }
+
+    /* a name that only looks compressed is not (.tgz, .gz in a folder name) */
+    const size_t one[] = { 64 };
+    write_pieces(in_dir("plain.tgz"), text, 64, one, 1);
+    size_t pn;
+    char *p = slurp(in_dir("plain.tgz"), &pn);
+    CHECK(p && pn == 64 && memcmp(p, text, 64) == 0);
+    free(p);
+    remove_all();
+
+    /* standard output is never compressed, whatever it is redirected to */
+    int saved = dup(1);
+    int fd = open(in_dir("redir.gz"), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    CHECK(saved >= 0 && fd >= 0 && dup2(fd, 1) == 1);
+    io_out *o = NULL;
+    CHECK_EQ_INT(io_out_open(&o, "-", NULL, NULL, NULL), ASSAY_OK);
+    CHECK_EQ_INT(io_out_puts(o, "plain\n"), ASSAY_OK);
+    CHECK_EQ_INT(io_out_commit(o, NULL), ASSAY_OK);
+    io_out_free(o);
+    CHECK(dup2(saved, 1) == 1);
+    close(fd);
+    close(saved);
+    char back[64];
+    size_t bn = read_file(in_dir("redir.gz"), back, sizeof back);
+    CHECK_EQ_MEM(back, bn, "plain\n");
+    remove_all();
+
+    /* an in-memory share is never compressed */
+    CHECK_EQ_INT(io_out_memory(&o), ASSAY_OK);
+    CHECK_EQ_INT(io_out_puts(o, "mem\n"), ASSAY_OK);
+    const char *d = io_out_mem_data(o, &bn);
+    CHECK_EQ_MEM(d, bn, "mem\n");
+    io_out_free(o);
+    free(text);
+}
+
+/* Write failures reach the caller through the compressor: at the commit
+ * (the stream's end is written there) and in the middle of a large write. */
+static void test_compressed_write_fails(void)
+{
+    if (access("/dev/full", W_OK) != 0)
+        return; /* no such device here */
+    const char *names[] = { "full.csv.gz", "full.csv.zst" };
+    size_t n = 3 << 20;
+    char *noise = malloc(n);
+    CHECK(noise != NULL);
+    if (!noise)
+        return;
+    uint32_t x = 99;
+    for (size_t i = 0; i < n; i++) {
+        x = x * 1103515245u + 12345u;
+        noise[i] = (char)(x >> 23);
+    }
+    for (int k = 0; k < 2; k++) {
+        const char *path = in_dir(names[k]);
+        CHECK(symlink("/dev/full", path) == 0);
+        io_out *o = NULL;
+        assay_error err = { 0 };
+        CHECK_EQ_INT(io_out_open(&o, path, NULL, NULL, &err), ASSAY_OK);
+        CHECK_EQ_INT(io_out_puts(o, "small\n"), ASSAY_OK); /* buffered */
+        CHECK_EQ_INT(io_out_commit(o, &err), ASSAY_E_IO);
+        CHECK_MSG(strstr(err.message, path) && strstr(err.message, "No space left"), "%s",
+                  err.message);
+        io_out_free(o);
+
+        CHECK_EQ_INT(io_out_open(&o, path, NULL, NULL, &err), ASSAY_OK);
+        assay_status st = ASSAY_OK;
+        for (size_t at = 0; at < n && !st; at += 100000)
+            st = io_out_write(o, noise + at, n - at < 100000 ? n - at : 100000);
+        CHECK_EQ_INT(st, ASSAY_E_IO); /* incompressible: fails before the end */
+        CHECK_EQ_INT(io_out_puts(o, "more"), ASSAY_E_IO);
+        CHECK_EQ_INT(io_out_error(o, &err), ASSAY_E_IO);
+        CHECK_MSG(strstr(err.message, "write failed: No space left"), "%s", err.message);
+        CHECK_EQ_INT(io_out_commit(o, &err), ASSAY_E_IO);
+        io_out_free(o);
+    }
+    free(noise);
+    remove_all();
+}
+
 int main(void)
 {
     signal(SIGPIPE, SIG_IGN);
@@ -414,6 +627,8 @@ int main(void)
     test_open_failures();
     test_same_file();
     test_stdout_redirected();
+    test_compressed();
+    test_compressed_write_fails();
     remove_all();
     CHECK(rmdir(dir) == 0);
     return t_done();
