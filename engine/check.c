@@ -16,7 +16,9 @@
 #include <unistd.h>
 
 #include "engine/engine.h"
+#include "engine/machine_reports.h"
 #include "io/csv_writer.h"
+#include "io/compress.h"
 #include "io/decode.h"
 #include "rules/expr.h"
 #include "validators/clean.h"
@@ -54,15 +56,75 @@ static const char *ext_of(const char *path)
     return dot && dot != base ? dot + 1 : NULL;
 }
 
-static assay_format format_of(const assay_check_opts *o)
+/* The extension that names a format: "csv" of data.csv and of data.csv.gz
+ * (*len: its length; the name may go on with a compression suffix). */
+static const char *format_ext(const char *path, size_t *len)
 {
+    const char *ext = ext_of(path);
+    if (!ext)
+        return NULL;
+    *len = strlen(ext);
+    if (strcasecmp(ext, "gz") && strcasecmp(ext, "zst"))
+        return ext;
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    const char *end = ext - 1, *dot = end;
+    while (dot > base && dot[-1] != '.')
+        dot--;
+    if (dot <= base + 1)
+        return NULL;
+    *len = (size_t)(end - dot);
+    return dot;
+}
+
+static assay_format format_by_name(const char *path)
+{
+    static const struct { const char *ext; assay_format f; } names[] = {
+        {"csv", ASSAY_FMT_CSV}, {"tsv", ASSAY_FMT_TSV}, {"tab", ASSAY_FMT_TSV},
+        {"ndjson", ASSAY_FMT_NDJSON}, {"jsonl", ASSAY_FMT_NDJSON}, {"json", ASSAY_FMT_JSON},
+        {"xml", ASSAY_FMT_XML}};
+    size_t n = 0;
+    const char *ext = path && !is_stdin(path) ? format_ext(path, &n) : NULL;
+    for (size_t k = 0; ext && k < sizeof names / sizeof names[0]; k++)
+        if (strlen(names[k].ext) == n && strncasecmp(ext, names[k].ext, n) == 0)
+            return names[k].f;
+    return ASSAY_FMT_AUTO;
+}
+
+/* No format given and no extension that names one: the first bytes decide
+ * ('{' NDJSON, '[' a JSON array, '<' XML, else CSV). The decoder peeked at
+ * them; nothing is consumed, so standard input works. */
+static assay_format sniff(const eng_input *in)
+{
+    size_t n = 0;
+    const char *p = in->dec ? io_decode_peek(in->dec, &n) : NULL;
+    size_t i = n >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
+    while (i < n && (p[i] == ' ' || p[i] == '\t' || p[i] == '\r' || p[i] == '\n'))
+        i++;
+    if (i >= n)
+        return ASSAY_FMT_CSV;
+    return p[i] == '{' ? ASSAY_FMT_NDJSON : p[i] == '[' ? ASSAY_FMT_JSON
+           : p[i] == '<' ? ASSAY_FMT_XML : ASSAY_FMT_CSV;
+}
+
+static assay_format format_of(const eng_run *run)
+{
+    const assay_check_opts *o = run->opts;
     if (o->format != ASSAY_FMT_AUTO)
         return o->format;
-    const char *first = o->ninputs ? o->inputs[0] : NULL;
-    const char *ext = is_stdin(first) ? NULL : ext_of(first);
-    if (ext && (strcasecmp(ext, "tsv") == 0 || strcasecmp(ext, "tab") == 0))
-        return ASSAY_FMT_TSV;
-    return ASSAY_FMT_CSV;
+    assay_format f = format_by_name(o->ninputs ? o->inputs[0] : NULL);
+    return f != ASSAY_FMT_AUTO ? f : run->ninputs ? sniff(&run->inputs[0]) : ASSAY_FMT_CSV;
+}
+
+static const char *format_name(assay_format f)
+{
+    switch (f) {
+    case ASSAY_FMT_TSV: return "tsv";
+    case ASSAY_FMT_NDJSON: return "ndjson";
+    case ASSAY_FMT_JSON: return "json";
+    case ASSAY_FMT_XML: return "xml";
+    default: return "csv";
+    }
 }
 
 static assay_status fail(eng_run *run, assay_status st, const char *fmt, ...)
@@ -79,33 +141,68 @@ static assay_status fail(eng_run *run, assay_status st, const char *fmt, ...)
 }
 
 /* <input stem>.quarantine.<ext> beside the first input; stdin.quarantine.<ext>
- * in the working directory for standard input. */
+ * in the working directory for standard input. A compressed input's name
+ * keeps its suffix, so the quarantine is compressed the same way:
+ * data.csv.gz -> data.quarantine.csv.gz, data.gz -> data.quarantine.csv.gz. */
 static char *default_quarantine(const char *first, assay_format fmt)
 {
-    const char *fext = fmt == ASSAY_FMT_TSV ? "tsv" : "csv";
+    const char *fext = format_name(fmt);
     if (is_stdin(first)) {
         char *p = malloc(32);
         if (p)
             snprintf(p, 32, "stdin.quarantine.%s", fext);
         return p;
     }
-    const char *ext = ext_of(first);
-    size_t stem = ext ? (size_t)(ext - 1 - first) : strlen(first);
-    size_t cap = stem + strlen(".quarantine.") + strlen(ext ? ext : fext) + 1;
+    size_t zlen;
+    io_compress_from_name(first, &zlen);
+    char *core = strndup(first, strlen(first) - zlen); /* without .gz/.zst */
+    if (!core)
+        return NULL;
+    const char *ext = ext_of(core);
+    size_t stem = ext ? (size_t)(ext - 1 - core) : strlen(core);
+    const char *zsuf = first + strlen(core);
+    size_t cap = stem + strlen(".quarantine.") + strlen(ext ? ext : fext) + zlen + 1;
     char *p = malloc(cap);
     if (p)
-        snprintf(p, cap, "%.*s.quarantine.%s", (int)stem, first, ext ? ext : fext);
+        snprintf(p, cap, "%.*s.quarantine.%s%s", (int)stem, core, ext ? ext : fext, zsuf);
+    free(core);
     return p;
+}
+
+/* JSON and XML input and output: what is refused, and the record path. */
+static assay_status resolve_doc(eng_run *run)
+{
+    const assay_check_opts *o = run->opts;
+    assay_format in = run->in_fmt, out = run->out_fmt;
+    if (out == ASSAY_FMT_XML && in != ASSAY_FMT_XML)
+        return fail(run, ASSAY_E_USAGE, "--output-format xml needs XML input (this version "
+                    "writes XML records only as they were read)");
+    if (in == ASSAY_FMT_XML) {
+        run->record_path = o->record_path ? o->record_path : run->rules->dialect.record_path;
+        if (!run->record_path)
+            return fail(run, ASSAY_E_USAGE, "XML input needs the record element: "
+                        "--record-path /root/record, or \"recordPath\" in the rules' dialect");
+    } else if (o->record_path)
+        return fail(run, ASSAY_E_USAGE, "--record-path applies to XML input only");
+    if (eng_fmt_doc(in) && o->annotate)
+        return fail(run, ASSAY_E_USAGE, "--annotate applies to CSV and TSV input only "
+                    "(a JSON or XML quarantine keeps the records' bytes; the errors file "
+                    "says why each failed)");
+    if (eng_fmt_doc(in) && o->range_set)
+        return fail(run, ASSAY_E_USAGE, "--byte-range applies to CSV and TSV input only");
+    return ASSAY_OK;
 }
 
 static assay_status resolve_dialect(eng_run *run)
 {
     const assay_check_opts *o = run->opts;
     const rules_dialect *d = &run->rules->dialect;
-    assay_format fmt = format_of(o);
-    if (fmt != ASSAY_FMT_CSV && fmt != ASSAY_FMT_TSV)
-        return fail(run, ASSAY_E_USAGE,
-                    "only CSV and TSV input are supported by this version");
+    assay_format fmt = format_of(run);
+    run->in_fmt = fmt;
+    run->out_fmt = o->output_format != ASSAY_FMT_AUTO ? o->output_format : fmt;
+    assay_status st = resolve_doc(run);
+    if (st)
+        return st;
     char def = fmt == ASSAY_FMT_TSV ? '\t' : ',';
     run->delimiter = (char)(o->delimiter >= 0 ? o->delimiter
                             : d->delimiter >= 0 ? d->delimiter : def);
@@ -114,15 +211,16 @@ static assay_status resolve_dialect(eng_run *run)
     run->header = d->header;
     run->out_delim = run->delimiter;
     run->out_quote = run->quote;
-    if (o->output_format == ASSAY_FMT_CSV || o->output_format == ASSAY_FMT_TSV) {
+    if (eng_fmt_doc(fmt) && !eng_fmt_doc(run->out_fmt)) { /* to CSV or TSV */
+        run->out_delim = run->out_fmt == ASSAY_FMT_TSV ? '\t' : ',';
+        run->out_quote = '"';
+    } else if (o->output_format == ASSAY_FMT_CSV || o->output_format == ASSAY_FMT_TSV) {
         assay_format in_fmt = run->delimiter == '\t' ? ASSAY_FMT_TSV : ASSAY_FMT_CSV;
         if (o->output_format != in_fmt || o->format == ASSAY_FMT_AUTO) {
             run->out_delim = o->output_format == ASSAY_FMT_TSV ? '\t' : ',';
             run->out_quote = run->quote < 0 ? '"' : run->quote;
         }
-    } else if (o->output_format != ASSAY_FMT_AUTO)
-        return fail(run, ASSAY_E_USAGE,
-                    "only CSV and TSV output are supported by this version");
+    }
     run->eol[0] = '\n';
     run->eol_len = 1;
     run->max_record_bytes = o->max_record_bytes ? o->max_record_bytes : DEFAULT_MAX_RECORD;
@@ -141,11 +239,27 @@ static assay_status open_decoders(eng_run *run)
                       : run->rules->encoding ? run->rules->encoding : "auto";
     for (size_t k = 0; k < run->ninputs; k++) {
         eng_input *in = &run->inputs[k];
+        const char *name = is_stdin(in->name) ? "standard input" : in->name;
         assay_error e = {0};
-        assay_status st = io_decode_new(io_fd_read, &in->fd, enc, &in->dec, &e);
+        /* gzip and zstd are recognised by their first bytes and decompressed
+         * on the way into the decoder (io/compress.h). */
+        assay_status st = io_unzip_new(io_fd_read, &in->fd, &in->unzip);
         if (st)
-            return fail(run, st, "%s: %s", is_stdin(in->name) ? "standard input" : in->name,
-                        e.message);
+            return st;
+        if (run->opts->range_set) {
+            if (io_unzip_detect(in->unzip) < 0)
+                return fail(run, ASSAY_E_IO, "%s: read error: %s", name, strerror(errno));
+            io_compress_kind kind = io_unzip_kind(in->unzip);
+            if (kind != IO_COMPRESS_NONE)
+                return fail(run, ASSAY_E_USAGE, "--byte-range cannot read %s: it is "
+                            "%s-compressed, and a byte range seeks in the file "
+                            "(decompress it first)", name, io_compress_name(kind));
+        }
+        st = io_decode_new(io_unzip_read, in->unzip, enc, &in->dec, &e);
+        if (st) {
+            const char *damaged = io_unzip_error(in->unzip);
+            return fail(run, st, "%s: %s", name, damaged ? damaged : e.message);
+        }
         char msg[512];
         const eng_input *first = &run->inputs[0];
         if (k > 0 && !io_decode_same(io_decode_info(first->dec), first->name,
@@ -187,10 +301,11 @@ static assay_status check_overlap(eng_run *run)
 {
     const assay_check_opts *o = run->opts;
     const char *outs[] = {o->output ? o->output : "-", run->quarantine_path, o->errors,
-                          o->changes, o->stats};
+                          o->changes, o->stats, o->junit, o->metrics};
     const char *roles[] = {"the output (-o)",
                            o->quarantine ? "the quarantine (-q)" : "the default quarantine",
-                           "the errors (-e)", "the changes (-c)", "the stats (-s)"};
+                           "the errors (-e)", "the changes (-c)", "the stats (-s)",
+                           "the JUnit report (--junit)", "the metrics (--metrics)"};
     size_t nout = sizeof outs / sizeof *outs;
     for (size_t i = 0; i < nout; i++) {
         if (!outs[i] || io_path_is_null(outs[i]))
@@ -227,6 +342,12 @@ static assay_status open_outputs(eng_run *run)
         st = open_out(run, &run->chg, o->changes);
     if (!st && o->stats)
         st = open_out(run, &run->stats_out, o->stats);
+    if (!st && o->junit)
+        st = open_out(run, &run->junit_out, o->junit);
+    if (!st && o->metrics)
+        st = open_out(run, &run->metrics_out, o->metrics);
+    if (!st && o->junit)
+        st = eng_reports_setup(run);
     return st;
 }
 
@@ -234,6 +355,9 @@ static assay_status alloc_state(eng_run *run)
 {
     const struct assay_rules *r = run->rules;
     size_t n = r->nfields;
+    core_buf_init(&run->xml_head, 0);
+    core_buf_init(&run->xml_tail, 0);
+    core_buf_init(&run->xml_sep, 0);
     if (eng_stats_alloc(r, &run->st) || eng_scratch_new(run))
         return ASSAY_E_NOMEM;
     run->field_keys = calloc(n ? n : 1, sizeof *run->field_keys);
@@ -311,9 +435,9 @@ static assay_status setup(eng_run *run)
                     "line (it seeks; the header comes from byte 0)");
     assay_status st = resolve_clock(run);
     if (!st)
-        st = resolve_dialect(run);
+        st = open_inputs(run); /* first: the format may be sniffed */
     if (!st)
-        st = open_inputs(run);
+        st = resolve_dialect(run);
     if (!st)
         st = check_overlap(run);
     if (!st)
@@ -337,6 +461,7 @@ static void free_state(eng_run *run)
         eng_input *in = &run->inputs[k];
         io_csv_reader_free(in->reader);
         io_decode_free(in->dec);
+        io_unzip_free(in->unzip);
         if (in->fd > 0)
             close(in->fd);
         free(in->col_of_field);
@@ -344,6 +469,11 @@ static void free_state(eng_run *run)
         free(in->out_col);
     }
     eng_header_free(run);
+    core_buf_free(&run->xml_head);
+    core_buf_free(&run->xml_tail);
+    core_buf_free(&run->xml_sep);
+    free(run->ocols);
+    free(run->edits);
     free(run->inputs);
     free(run->field_keys);
     free(run->bounds);
@@ -441,9 +571,15 @@ static assay_status finish(eng_run *run, assay_status st, assay_check_result *re
     double secs = now_seconds() - run->t0;
     if (!st && run->stats_out)
         st = eng_write_stats(run, secs);
+    if (!st && run->junit_out)
+        st = eng_write_junit(run, secs);
+    if (!st && run->metrics_out)
+        st = eng_write_metrics(run, secs);
+    eng_reports_free(run);
     /* All or nothing: every output is flushed and closed first; only when all
      * of that worked is any of them renamed into place. */
-    io_out *outs[] = {run->out, run->quar, run->errs, run->chg, run->stats_out};
+    io_out *outs[] = {run->out, run->quar, run->errs, run->chg, run->stats_out,
+                      run->junit_out, run->metrics_out};
     size_t nout = sizeof outs / sizeof *outs;
     for (size_t i = 0; i < nout && !st; i++)
         if (outs[i] && io_out_prepare(outs[i], run->err))
@@ -500,11 +636,15 @@ ASSAY_API assay_status assay_check_run(const assay_rules *rules, const assay_che
     run.err = &res->error;
     run.t0 = now_seconds();
     assay_status st = setup(&run);
-    if (!st && opts->jobs)
+    /* JSON and XML records are checked on the calling thread. */
+    if (!st && opts->jobs && !eng_fmt_doc(run.in_fmt) && !eng_fmt_doc(run.out_fmt))
         st = eng_pipe_start(&run);
     for (size_t k = 0; !st && k < run.ninputs; k++)
-        st = eng_process_input(&run, &run.inputs[k], k);
+        st = run.reports ? eng_reports_input(&run, k)
+                         : eng_process_input(&run, &run.inputs[k], k);
     st = eng_pipe_stop(&run, st);
+    if (!st)
+        st = eng_doc_finish(&run);
     if (st == ASSAY_E_NOMEM && !res->error.message[0])
         fail(&run, st, "out of memory");
     st = finish(&run, st, res);
@@ -525,7 +665,8 @@ ASSAY_API assay_status assay_check_run(const assay_rules *rules, const assay_che
     free(run.quarantine_path);
     free(run.pk_label);
     free_state(&run);
-    io_out *outs[] = {run.out, run.quar, run.errs, run.chg, run.stats_out};
+    io_out *outs[] = {run.out, run.quar, run.errs, run.chg, run.stats_out, run.junit_out,
+                      run.metrics_out};
     for (size_t i = 0; i < sizeof outs / sizeof *outs; i++)
         io_out_free(outs[i]);
     return st;

@@ -15,6 +15,7 @@
 #include "core/buf.h"
 #include "engine/unique.h"
 #include "io/csv_reader.h"
+#include "io/doc.h"
 #include "io/outfile.h"
 #include "rules/rules.h"
 #include "validators/bounds.h"
@@ -25,12 +26,13 @@
 typedef enum eng_rule {
     ER_REQUIRED = 0, ER_TYPE, ER_PATTERN, ER_ENUM, ER_MINIMUM, ER_MAXIMUM,
     ER_MINLENGTH, ER_MAXLENGTH, ER_UNIQUE, ER_PRIMARYKEY, ER_AMBIGUOUS_DATE,
-    ER_FORMAT,
+    ER_FORMAT, ER_MINITEMS, ER_MAXITEMS,
     ER_BLANK_ROW, ER_EXTRA_CELL, ER_MISSING_CELL, ER_MALFORMED, ER_ENCODING,
     ER_CONTROL_CHARS, ER_RECORD_TOO_LARGE, ER_HEADER, ER_EXTRA_FIELD,
-    ER_UNWRITABLE, ER_RECORD_RULE, ER_COUNT
+    ER_UNWRITABLE, ER_RECORD_RULE, ER_JSON_PARSE, ER_NOT_OBJECT, ER_XML, ER_XML_ENTITY,
+    ER_COUNT
 } eng_rule;
-#define ER_FIELD_RULES (ER_FORMAT + 1)
+#define ER_FIELD_RULES (ER_MAXITEMS + 1)
 
 const char *eng_rule_name(eng_rule r);
 struct eng_run;
@@ -62,6 +64,9 @@ typedef struct eng_value {
     const char *raw;  /* as read */
     size_t raw_n;
     bool present;     /* the column exists in this input */
+    bool absent;      /* JSON/XML: no such key, null, or an empty element
+                         (missing whatever missingValues says) */
+    const struct io_docval *doc; /* JSON/XML: the value's kind and bytes */
     bool missing;     /* absent or a missingValues token */
     bool type_ok;     /* present, not missing, and of the field's type */
     bool changed;     /* cleaning changed it */
@@ -101,6 +106,8 @@ typedef struct eng_input {
     int fd;
     io_csv_reader *reader;
     struct io_decode *dec;   /* the input's encoding: UTF-8 passes through */
+    struct io_unzip *unzip;  /* gzip/zstd decompression (io/compress.h): the
+                                decoder reads through it */
     const io_slice *labels;  /* header labels (borrowed from the reader) */
     size_t ncols;            /* header (or first record) width */
     ptrdiff_t *col_of_field; /* plan field -> column, -1 absent */
@@ -143,9 +150,27 @@ typedef struct eng_answer {
 struct eng_pipe;
 struct eng_batch;
 
+/* An output column when the output does not keep the input's own columns
+ * (engine/doc.c): a field's value, or a column of the first input. */
+typedef struct eng_ocol {
+    const char *name;
+    size_t len;
+    ptrdiff_t field;  /* plan field, or -1 */
+    size_t col;       /* first-input column when field < 0 */
+} eng_ocol;
+
 typedef struct eng_run {
     const struct assay_rules *rules;
     const assay_check_opts *opts;
+    assay_format in_fmt, out_fmt; /* resolved: never AUTO */
+    const char *record_path; /* XML: --record-path, else dialect.recordPath */
+    core_buf xml_head, xml_tail, xml_sep; /* XML framing of output/quarantine */
+    bool out_started, quar_started; /* JSON array / XML: a record is written */
+    eng_ocol *ocols;         /* the output's columns when converted, reordered
+                                (--schema-order) or cut (extra_fields drop) */
+    size_t nocols;
+    struct edit *edits;      /* JSON/XML splicing (engine/doc.c) */
+    size_t capedit;
     char delimiter;
     int quote;
     char out_delim;          /* --output-format: the output's dialect */
@@ -155,6 +180,9 @@ typedef struct eng_run {
     eng_input *inputs;
     size_t ninputs;
     io_out *out, *quar, *errs, *chg, *stats_out;
+    io_out *junit_out, *metrics_out; /* --junit, --metrics */
+    struct eng_reports *reports;     /* --junit: per-input state; else NULL */
+    struct eng_samples *samples;     /* where violations are sampled; NULL: not */
     bool headers_written;    /* the header line heads output and quarantine */
     bool out_open, quar_open; /* the last record written lacks its line end */
     char eol[2];             /* the first header's line end ("\n" if none) */
@@ -270,6 +298,22 @@ assay_status eng_route_record(eng_run *run, const io_record *rec, const eng_inpu
 assay_status eng_pk_setup(eng_run *run);
 void eng_header_free(eng_run *run);
 
+/* engine/doc.c: JSON and XML records, conversions between formats */
+bool eng_fmt_doc(assay_format f);
+assay_status eng_doc_process_input(eng_run *run, eng_input *in, io_read_fn read, void *ctx);
+assay_status eng_doc_pass(eng_run *run, const io_record *rec, const eng_input *in,
+                          bool changed, size_t *bad);
+/* Before a record of a JSON array or XML output: "[" or the XML head for the
+ * first, a separator after that. */
+assay_status eng_doc_sep(eng_run *run, io_out *o, bool *started, assay_format fmt);
+assay_status eng_out_columns(eng_run *run);
+assay_status eng_doc_csv_header(eng_run *run);
+/* The end of the output and quarantine: "]", the XML tail, a CSV header. */
+assay_status eng_doc_finish(eng_run *run);
+/* engine/route.c: writes a record's bytes (starts: a new record) to o. */
+assay_status eng_put_rec(eng_run *run, io_out *o, bool *open, bool starts, const char *p,
+                         size_t n);
+
 /* engine/record_rules.c */
 assay_status eng_check_rules(eng_run *run);
 void eng_expr_temporal(expr_value *x, const struct eng_value *v);
@@ -295,5 +339,6 @@ assay_status eng_write_change(eng_run *run, uint64_t record, uint64_t line, int 
                               const char *after, size_t an);
 assay_status eng_write_stats(eng_run *run, double seconds);
 void eng_fill_top(const eng_run *run, assay_check_result *res);
+bool eng_field_declares(const eng_run *run, size_t i, eng_rule r);
 
 #endif

@@ -35,6 +35,7 @@
 #include <string.h>
 
 #include "engine/engine.h"
+#include "engine/machine_reports.h"
 
 enum { O_OUT, O_QUAR, O_ERRS, O_CHG, NOUT };
 
@@ -49,6 +50,7 @@ typedef struct pl_item {
     uint64_t record_before; /* run->record_no before this record */
     size_t end[NOUT];      /* bytes of each output share after this record */
     size_t tag_end, key_end;
+    size_t samp_end;       /* --junit: samples after this record */
 } pl_item;
 
 /* A field of a queued record: offset into the batch's bytes and length
@@ -86,6 +88,7 @@ typedef struct eng_batch {
     core_buf keybytes;
     pl_tag *tags;
     size_t ntags, captags;
+    eng_samples samples;   /* --junit: the first failing records of each check */
     eng_stats st;
     assay_status status;
     assay_error err;
@@ -138,6 +141,8 @@ static assay_status batch_init(eng_batch *b, const eng_run *run)
     for (int k = 0; k < NOUT; k++)
         if (io_out_memory(&b->o[k]))
             return ASSAY_E_NOMEM;
+    if (run->reports && eng_samples_init(&b->samples, run->rules))
+        return ASSAY_E_NOMEM;
     return eng_stats_alloc(run->rules, &b->st);
 }
 
@@ -151,6 +156,7 @@ static void batch_free(eng_batch *b, const eng_run *run)
     free(b->tags);
     for (int k = 0; k < NOUT; k++)
         io_out_free(b->o[k]);
+    eng_samples_free(&b->samples);
     eng_stats_free(run->rules, &b->st);
 }
 
@@ -161,6 +167,7 @@ static void batch_clear_results(eng_batch *b, const eng_run *run)
         io_out_mem_clear(b->o[k]);
     b->nkeys = b->ntags = 0;
     core_buf_clear(&b->keybytes);
+    eng_samples_clear(&b->samples);
     eng_stats_zero(run->rules, &b->st);
     b->status = ASSAY_OK;
     b->err.message[0] = '\0';
@@ -251,6 +258,7 @@ static void bind(eng_run *w, const eng_run *run, eng_batch *dst, eng_keymode mod
     w->quar = dst->o[O_QUAR];
     w->errs = run->errs ? dst->o[O_ERRS] : NULL;
     w->chg = run->chg ? dst->o[O_CHG] : NULL;
+    w->samples = run->reports ? &dst->samples : NULL;
     w->out_open = dst->out_open;
     w->quar_open = dst->quar_open;
     w->st = dst->st;
@@ -294,6 +302,7 @@ static void work(pl_worker *wk, eng_batch *b)
             io_out_mem_data(b->o[k], &it->end[k]);
         it->tag_end = b->ntags;
         it->key_end = b->nkeys;
+        it->samp_end = b->samples.n;
     }
     if (b->status)
         b->err = wk->err;
@@ -307,6 +316,9 @@ static void refresh(eng_run *w, const eng_run *run)
     w->first_labels = run->first_labels;
     w->first_label_lens = run->first_label_lens;
     w->nfirst = run->nfirst;
+    w->ocols = run->ocols; /* --schema-order, extra_fields "drop" */
+    w->nocols = run->nocols;
+    w->headers_written = run->headers_written;
     memcpy(w->eol, run->eol, sizeof w->eol);
     w->eol_len = run->eol_len;
 }
@@ -489,7 +501,9 @@ static assay_status write_batch(eng_pipe *p, eng_batch *b)
     if (st)
         return st;
     eng_stats_add(run->rules, &run->st, &b->st, 1);
-    size_t pos[NOUT] = {0}, tpos = 0, kpos = 0;
+    size_t pos[NOUT] = {0}, tpos = 0, kpos = 0, spos = 0;
+    /* --junit: the batch's samples go to its input's, in input order. */
+    eng_samples *sink = run->reports ? eng_reports_sink(run, b->in) : NULL;
     for (size_t i = 0; i < b->nitems && !st; i++) {
         const pl_item *it = &b->items[i];
         size_t k0 = kpos;
@@ -505,6 +519,8 @@ static assay_status write_batch(eng_pipe *p, eng_batch *b)
             start[k] = i ? b->items[i - 1].end[k] : 0;
         for (int k = 0; k < NOUT && !st; k++)
             st = write_share(p, k, b, pos[k], start[k], tpos, tstart);
+        if (!st && sink)
+            st = eng_samples_merge(sink, &b->samples, spos, i ? b->items[i - 1].samp_end : 0);
         if (!st)
             st = recheck(p, b, i, p->answers + k0, kpos - k0);
         const eng_batch *s = &p->scratch[1];
@@ -513,15 +529,20 @@ static assay_status write_batch(eng_pipe *p, eng_batch *b)
             io_out_mem_data(s->o[k], &n);
             st = write_share(p, k, s, 0, n, 0, s->ntags);
         }
+        if (!st && sink)
+            st = eng_samples_merge(sink, &s->samples, 0, s->samples.n);
         for (int k = 0; k < NOUT; k++)
             pos[k] = it->end[k];
         tpos = it->tag_end;
+        spos = it->samp_end;
     }
     for (int k = 0; k < NOUT && !st; k++) {
         size_t n;
         io_out_mem_data(b->o[k], &n);
         st = write_share(p, k, b, pos[k], n, tpos, b->ntags);
     }
+    if (!st && sink)
+        st = eng_samples_merge(sink, &b->samples, spos, b->samples.n);
     if (!st && b->flush) {
         io_out *outs[NOUT] = {run->out, run->quar, run->errs, run->chg};
         for (int k = 0; k < NOUT && !st; k++)

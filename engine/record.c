@@ -21,9 +21,11 @@
 
 static const char *const rule_names[ER_COUNT] = {
     "required", "type", "pattern", "enum", "minimum", "maximum", "minLength",
-    "maxLength", "unique", "primaryKey", "ambiguous_date", "format", "blank_row", "extra_cell",
+    "maxLength", "unique", "primaryKey", "ambiguous_date", "format", "minItems", "maxItems",
+    "blank_row", "extra_cell",
     "missing_cell", "malformed", "encoding", "control_chars", "record_too_large",
-    "header", "extra_field", "unwritable", "record_rule",
+    "header", "extra_field", "unwritable", "record_rule", "json_parse", "not_object", "xml",
+    "xml_entity",
 };
 
 const char *eng_rule_name(eng_rule r)
@@ -87,6 +89,10 @@ static void take_raw(eng_value *v, const io_record *rec, ptrdiff_t col)
     v->present = col >= 0 && (size_t)col < rec->nfields;
     v->raw = v->present ? rec->fields[col].p : NULL;
     v->raw_n = v->present ? rec->fields[col].n : 0;
+    v->doc = rec->doc && v->present ? &rec->doc->vals[col] : NULL;
+    v->absent = v->doc && !v->raw;
+    if (v->absent)
+        v->raw = "";
     v->p = v->raw;
     v->n = v->raw_n;
     v->changed = false;
@@ -215,6 +221,52 @@ static int make_key(eng_run *run, size_t i, eng_value *v)
     }
 }
 
+static const char *kind_name(io_vkind k)
+{
+    switch (k) {
+    case IO_V_OBJECT: return "an object";
+    case IO_V_ARRAY: return "an array";
+    case IO_V_NUMBER: return "a number";
+    case IO_V_BOOL: return "a boolean";
+    default: return "a string";
+    }
+}
+
+/* A JSON or XML value that is (or should be) an object or an array: its
+ * kind decides, then minItems/maxItems. An XML element with child elements
+ * is an object. */
+static int check_doc_kind(eng_run *run, const rules_field *f, const eng_value *v,
+                          const char **msg)
+{
+    io_vkind want = f->type == RT_OBJECT ? IO_V_OBJECT : f->type == RT_ARRAY ? IO_V_ARRAY
+                                                                              : IO_V_STRING;
+    if (v->doc->kind != want && (want != IO_V_STRING || v->doc->kind == IO_V_OBJECT ||
+                                 v->doc->kind == IO_V_ARRAY)) {
+        snprintf(run->tmsg, sizeof run->tmsg, "%s where %s was expected",
+                 kind_name(v->doc->kind), want == IO_V_STRING ? "a single value"
+                                                              : kind_name(want));
+        *msg = run->tmsg;
+        return 0;
+    }
+    return 1;
+}
+
+/* minItems / maxItems of an array or object that passed its type. */
+static assay_status check_items(eng_run *run, size_t i, const eng_value *v)
+{
+    const rules_field *f = &run->rules->fields[i];
+    uint64_t items = v->doc->items;
+    bool under = f->min_items >= 0 && items < (uint64_t)f->min_items;
+    if (!under && (f->max_items < 0 || items <= (uint64_t)f->max_items))
+        return ASSAY_OK;
+    return eng_add_violation(run, (int)i, under ? ER_MINITEMS : ER_MAXITEMS, f->severity,
+                             v->p, v->n, true, "%s of %llu %s; %s is %lld",
+                             kind_name(v->doc->kind), (unsigned long long)items,
+                             v->doc->kind == IO_V_ARRAY ? "items" : "members",
+                             under ? "minItems" : "maxItems",
+                             (long long)(under ? f->min_items : f->max_items));
+}
+
 /* Type check: 1 of the type, 0 not (*msg and *rule say why), -1 out of
  * memory. */
 static int check_type(eng_run *run, size_t i, eng_value *v, const char **msg,
@@ -223,6 +275,9 @@ static int check_type(eng_run *run, size_t i, eng_value *v, const char **msg,
     const rules_field *f = &run->rules->fields[i];
     *msg = NULL; /* type_message(f->type) unless a check says more */
     *rule = ER_TYPE;
+    if (v->doc && !v->changed && (v->doc->kind == IO_V_OBJECT || v->doc->kind == IO_V_ARRAY ||
+                                  f->type == RT_OBJECT || f->type == RT_ARRAY))
+        return check_doc_kind(run, f, v, msg);
     if (f->dates)
         return check_date(run, i, v, msg, rule);
     int ok = read_notation(run, f, v, msg);
@@ -540,7 +595,9 @@ static assay_status check_present(eng_run *run, size_t i, eng_value *v, uint64_t
     if (!t)
         return eng_add_violation(run, (int)i, rule, f->severity, v->p, v->n, true, "%s",
                                  msg ? msg : type_message(f->type));
-    if (fp->strfmt && val_format_check(f, run->md, v->p, v->n) != 1)
+    if (v->doc && (f->min_items >= 0 || f->max_items >= 0))
+        st = check_items(run, i, v);
+    if (!st && fp->strfmt && val_format_check(f, run->md, v->p, v->n) != 1)
         st = eng_add_violation(run, (int)i, ER_FORMAT, f->severity, v->p, v->n, true, "%s",
                                val_format_message(f));
     if (!st && (fp->pattern || fp->enumset || fp->bounds || fp->date_bounds || fp->length ||
@@ -563,13 +620,14 @@ static assay_status check_one(eng_run *run, size_t i, eng_value *v, uint64_t lin
         return st;
     /* missingValues' lengths rule out most values before the call. */
     uint64_t lens = run->rules->missing_len_mask;
-    v->missing = !v->present || ((!lens || (lens >> (v->n < 63 ? v->n : 63) & 1)) &&
-                                 val_is_missing(run->rules, v->p, v->n));
+    v->missing = !v->present || (v->absent && !v->changed) ||
+                 ((!lens || (lens >> (v->n < 63 ? v->n : 63) & 1)) &&
+                  val_is_missing(run->rules, v->p, v->n));
     if (v->missing) {
         fs->missing++;
         if (f->required)
             st = eng_add_violation(run, (int)i, ER_REQUIRED, f->severity, v->p, v->n,
-                                   v->present,
+                                   v->present && !v->absent,
                                    v->present ? "required value is missing"
                                               : "required column \"%s\" is absent",
                                    f->name);
@@ -628,7 +686,8 @@ assay_status eng_check_values(eng_run *run, const io_record *rec, const eng_inpu
     assay_status st = ASSAY_OK;
     /* The reader's verdict, exact when true; else look byte by byte (0xC2 A9
      * is not a control character). */
-    run->raw_ctl_free = rec->ctl_free || val_control_at(rec->raw, rec->raw_len) == rec->raw_len;
+    run->raw_ctl_free = rec->ctl_free ||
+                        (!rec->doc && val_control_at(rec->raw, rec->raw_len) == rec->raw_len);
     run->raw_utf8 = !rec->bad_utf8;
     run->any_changed = false;
     for (size_t i = 0; i < r->nfields && !st; i++) {

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "engine/engine.h"
+#include "engine/machine_reports.h"
 #include "io/decode.h"
 
 #define ERRORS_VERSION 1
@@ -89,6 +90,11 @@ static void put_violation(core_buf *b, const eng_run *run, const eng_violation *
 
 assay_status eng_write_violations(eng_run *run, uint64_t record, uint64_t line)
 {
+    if (run->samples && run->nviol) { /* --junit: the first failing records */
+        assay_status st = eng_samples_note(run, record, line);
+        if (st)
+            return st;
+    }
     if (!run->errs || !run->nviol)
         return ASSAY_OK;
     core_buf *b = &run->jbuf;
@@ -160,8 +166,9 @@ static json_t *names_json(char **names, size_t n)
     return a;
 }
 
-/* The rules a field declares, so a zero shows that the check ran. */
-static bool field_has_rule(const eng_run *run, size_t i, eng_rule r)
+/* The rules a field declares, so a zero shows that the check ran (the
+ * statistics, JUnit test cases and metric series list them). */
+bool eng_field_declares(const eng_run *run, size_t i, eng_rule r)
 {
     const rules_field *f = &run->rules->fields[i];
     switch (r) {
@@ -178,6 +185,9 @@ static bool field_has_rule(const eng_run *run, size_t i, eng_rule r)
     case ER_MAXLENGTH: return f->max_length >= 0;
     case ER_UNIQUE: return f->unique;
     case ER_PRIMARYKEY: return run->field_keys[i] && !f->unique;
+    case ER_MINITEMS: return f->min_items >= 0;
+    case ER_MAXITEMS: return f->max_items >= 0;
+    case ER_FORMAT: return f->strfmt != RF_NONE;
     default: return false;
     }
 }
@@ -205,7 +215,8 @@ static json_t *fields_json(const eng_run *run)
         if (run->rules->fields[i].mostly > 0) /* what `assay merge` recomputes from */
             set_u(f, "failed", fs->failed);
         for (int r = 0; r < ER_COUNT; r++)
-            if (fs->violations[r] || (r < ER_FIELD_RULES && field_has_rule(run, i, (eng_rule)r)))
+            if (fs->violations[r] || (r < ER_FIELD_RULES && r != ER_FORMAT &&
+                                     eng_field_declares(run, i, (eng_rule)r)))
                 set_u(v, eng_rule_name((eng_rule)r), fs->violations[r]);
         json_object_set_new(f, "violations", v);
         if (run->rules->fields[i].dates)

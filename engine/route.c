@@ -8,6 +8,7 @@
 #include "engine/engine.h"
 #include "io/csv_writer.h"
 #include "core/ascii.h"
+#include "io/compress.h"
 #include "io/decode.h"
 #include "validators/unicode.h"
 #include "validators/clean.h"
@@ -18,8 +19,8 @@ static const char BOM[] = "\xEF\xBB\xBF";
 /* Writes a record (starts) or more bytes of it to o. The last record of an
  * input may lack a line end; the next record written after it (from the next
  * input) gets one first, so records of several inputs never run together. */
-static assay_status put_rec(eng_run *run, io_out *o, bool *open, bool starts,
-                            const char *p, size_t n)
+assay_status eng_put_rec(eng_run *run, io_out *o, bool *open, bool starts, const char *p,
+                         size_t n)
 {
     assay_status st = ASSAY_OK;
     if (starts && *open) {
@@ -39,8 +40,17 @@ static assay_status put_rec(eng_run *run, io_out *o, bool *open, bool starts,
 static assay_status put_source(eng_run *run, const io_record *rec, bool starts)
 {
     io_decode *dec = run->cur ? run->cur->dec : NULL;
+    /* A JSON array or XML quarantine: brackets and separators around the
+     * records' bytes. */
+    if (starts && (run->in_fmt == ASSAY_FMT_JSON || run->in_fmt == ASSAY_FMT_XML)) {
+        assay_status st = eng_doc_sep(run, run->quar, &run->quar_started, run->in_fmt);
+        if (st)
+            return st;
+        starts = false;
+        run->quar_open = false;
+    }
     if (!dec || io_decode_is_utf8(dec))
-        return put_rec(run, run->quar, &run->quar_open, starts, rec->raw, rec->raw_len);
+        return eng_put_rec(run, run->quar, &run->quar_open, starts, rec->raw, rec->raw_len);
     io_span sp;
     assay_status st = io_decode_source_span(dec, rec->offset, rec->raw_len, &sp);
     if (!st && starts && run->quar_open) {
@@ -64,7 +74,7 @@ static assay_status put_text(eng_run *run, const char *p, size_t n, bool starts)
 {
     io_decode *dec = run->cur ? run->cur->dec : NULL;
     if (!dec || io_decode_is_utf8(dec))
-        return put_rec(run, run->quar, &run->quar_open, starts, p, n);
+        return eng_put_rec(run, run->quar, &run->quar_open, starts, p, n);
     core_buf e;
     core_buf_init(&e, 0);
     assay_status st = io_decode_to_source(dec, p, n, &e);
@@ -312,14 +322,18 @@ static assay_status write_headers(eng_run *run, const io_record *rec)
     bool bom = n >= 3 && memcmp(raw, BOM, 3) == 0;
     size_t skip = bom ? 3 : 0;
     assay_status st;
-    if (converting(run) && run->cur && run->cur->labels) {
+    if (eng_fmt_doc(run->out_fmt))
+        st = eng_out_columns(run); /* no header line: the columns name values */
+    else if (run->opts->schema_order || run->rules->policy.extra_fields == REXTRA_DROP)
+        st = eng_doc_csv_header(run);
+    else if (converting(run) && run->cur && run->cur->labels) {
         core_buf_clear(&run->line);
         st = io_csvw_record(&run->line, run->cur->labels, run->cur->ncols, run->out_delim,
                             run->out_quote, run->eol, run->eol_len);
         if (!st)
-            st = put_rec(run, run->out, &run->out_open, true, run->line.data, run->line.len);
+            st = eng_put_rec(run, run->out, &run->out_open, true, run->line.data, run->line.len);
     } else
-        st = put_rec(run, run->out, &run->out_open, true, raw + skip, n - skip);
+        st = eng_put_rec(run, run->out, &run->out_open, true, raw + skip, n - skip);
     if (st)
         return st;
     if (!run->opts->annotate)
@@ -381,10 +395,12 @@ static assay_status quarantine(eng_run *run, const io_record *rec)
 static assay_status pass(eng_run *run, const io_record *rec, const eng_input *in,
                          bool changed, size_t *bad)
 {
+    if (run->ocols || eng_fmt_doc(run->in_fmt) || eng_fmt_doc(run->out_fmt))
+        return eng_doc_pass(run, rec, in, changed, bad);
     *bad = SIZE_MAX;
     if (!changed && in->same_layout && !converting(run)) {
         size_t skip = rec->line == 1 && rec->raw_len >= 3 && !memcmp(rec->raw, BOM, 3) ? 3 : 0;
-        return put_rec(run, run->out, &run->out_open, true, rec->raw + skip,
+        return eng_put_rec(run, run->out, &run->out_open, true, rec->raw + skip,
                        rec->raw_len - skip);
     }
     size_t ncol = run->header ? run->nfirst : rec->nfields;
@@ -425,7 +441,7 @@ static assay_status pass(eng_run *run, const io_record *rec, const eng_input *in
         return ASSAY_OK;
     }
     if (!st)
-        st = put_rec(run, run->out, &run->out_open, true, run->line.data, run->line.len);
+        st = eng_put_rec(run, run->out, &run->out_open, true, run->line.data, run->line.len);
     return st;
 }
 
@@ -489,6 +505,11 @@ static assay_status structural(eng_run *run, const io_record *rec, const eng_inp
     } else if (rec->kind == IO_REC_TOO_LARGE) {
         rule = ER_RECORD_TOO_LARGE;
         msg = rec->detail ? rec->detail : "record over a size limit";
+    } else if (rec->kind >= IO_REC_JSON_PARSE && rec->kind <= IO_REC_XML_ENTITY) {
+        static const eng_rule doc_rules[] = {ER_JSON_PARSE, ER_NOT_OBJECT, ER_XML,
+                                             ER_XML_ENTITY};
+        rule = doc_rules[rec->kind - IO_REC_JSON_PARSE];
+        msg = rec->detail ? rec->detail : "the record does not parse";
     } else if (rec->bad_utf8 && !repairable(run, rec, in)) {
         rule = ER_ENCODING;
         encoding_message(in, rec, buf, sizeof buf);
@@ -505,6 +526,25 @@ static assay_status structural(eng_run *run, const io_record *rec, const eng_inp
     return eng_add_violation(run, -1, rule, RSEV_ERROR, NULL, 0, false, "%s", msg);
 }
 
+/* JSON/XML members no field names, with policy.extra_fields "quarantine". */
+static assay_status doc_extras(eng_run *run, const io_record *rec)
+{
+    assay_status st = ASSAY_OK;
+    for (size_t k = 0; k < rec->doc->nextra && !st; k++) {
+        const io_docextra *x = &rec->doc->extra[k];
+        run->st.structural[ER_EXTRA_FIELD]++;
+        st = eng_add_violation(run, -1, ER_EXTRA_FIELD, RSEV_ERROR, rec->raw + x->val_off,
+                               x->val_len, true,
+                               "%s not named by any field (policy.extra_fields is quarantine)",
+                               run->in_fmt == ASSAY_FMT_XML ? "element or attribute" : "key");
+        if (!st) {
+            run->viol[run->nviol - 1].label = rec->raw + x->name_off;
+            run->viol[run->nviol - 1].label_len = x->name_len;
+        }
+    }
+    return st;
+}
+
 static assay_status record_level(eng_run *run, const io_record *rec, const eng_input *in)
 {
     assay_status st = ASSAY_OK;
@@ -513,6 +553,9 @@ static assay_status record_level(eng_run *run, const io_record *rec, const eng_i
         st = eng_add_violation(run, -1, ER_HEADER, RSEV_ERROR, NULL, 0, false,
                                "the header is unusable (see record 0)");
     }
+    if (rec->doc)
+        return !st && run->rules->policy.extra_fields == REXTRA_QUARANTINE
+                   ? doc_extras(run, rec) : st;
     if (run->rules->policy.extra_fields != REXTRA_QUARANTINE || !run->header ||
         in->all_named)
         return st;
@@ -612,7 +655,10 @@ static assay_status read_fail(eng_run *run, const eng_input *in, assay_status st
     char *m = run->err->message;
     const char *name = strcmp(in->name, "-") == 0 ? "standard input" : in->name;
     size_t n = strlen(name);
-    if (!m[0])
+    const char *damaged = in->unzip ? io_unzip_error(in->unzip) : NULL;
+    if (damaged) /* compressed data: what the decompressor said */
+        snprintf(m, sizeof run->err->message, "%s: %s", name, damaged);
+    else if (!m[0])
         snprintf(m, sizeof run->err->message, "%s: %s", name, assay_strerror(st));
     else if ((strncmp(m, name, n) != 0 || m[n] != ':') &&
              n + 2 < sizeof run->err->message) {
@@ -655,8 +701,12 @@ static assay_status first_record(eng_run *run, eng_input *in, const io_record *r
                                  size_t index, bool *consumed)
 {
     *consumed = run->header;
-    if (!run->header)
-        return map_header(run, in, NULL, rec->nfields, index == 0);
+    if (!run->header) {
+        assay_status st = map_header(run, in, NULL, rec->nfields, index == 0);
+        if (!st && !run->ocols && (eng_fmt_doc(run->out_fmt) || run->opts->schema_order))
+            st = eng_out_columns(run);
+        return st;
+    }
     size_t n = 0;
     const io_slice *lab = io_csv_header(in->reader, &n);
     if (rec->kind != IO_REC_OK || !lab)
@@ -785,6 +835,10 @@ assay_status eng_process_input(eng_run *run, eng_input *in, size_t index)
     io_csv_opts o = reader_opts(run, run->header);
     run->input_label = run->ninputs > 1 ? in->name : NULL;
     run->cur = in;
+    if (eng_fmt_doc(run->in_fmt)) {
+        assay_status st = eng_doc_process_input(run, in, io_decode_read, in->dec);
+        return st && st != ASSAY_E_USAGE ? read_fail(run, in, st) : st;
+    }
     struct stat sb;
     piped_source src = {run, in, false};
     src.may_block = run->pipe && in->fd >= 0 && fstat(in->fd, &sb) == 0 && !S_ISREG(sb.st_mode);

@@ -556,6 +556,12 @@ static int step(io_decode *d)
     return convert(d, feed, d->raw_eof && feed == avail);
 }
 
+const char *io_decode_peek(const io_decode *d, size_t *n)
+{
+    *n = d->src_len > d->src_conv ? d->src_len - d->src_conv : 0;
+    return d->src ? d->src + d->src_conv : "";
+}
+
 ptrdiff_t io_decode_read(void *dec, char *buf, size_t cap)
 {
     io_decode *d = dec;

@@ -103,6 +103,10 @@ ptrdiff_t io_decode_read(void *dec, char *buf, size_t cap);
 
 /* True for UTF-8 input: records' raw bytes ARE the source bytes, so the engine
  * writes rec.raw to the quarantine as before and needs no span or release. */
+/* The bytes peeked at and not handed out yet (in the source's encoding), for
+ * sniffing a format; *n may be 0. */
+const char *io_decode_peek(const io_decode *d, size_t *n);
+
 /* True when io_decode_read can return bytes without reading the source. */
 bool io_decode_pending(const io_decode *d);
 bool io_decode_is_utf8(const io_decode *d);

@@ -73,6 +73,8 @@ SPECIAL = {"exit", "stdout", "stderr", "absent", "mask"}
 LEFTOVER = re.compile(r"^\..*\.assay-|\.tmp")
 TIMING = re.compile(rb'("timing"\s*:\s*)\{[^{}]*\}')
 SECONDS = re.compile(rb'("seconds"\s*:\s*)-?[0-9][0-9.eE+-]*')
+XML_TIME = re.compile(rb'(\stime=)"[^"]*"')  # JUnit reports
+PROM_DURATION = re.compile(rb'(?m)^(assay_run_duration_seconds )\S+')  # metrics
 
 
 def walk(top):
@@ -133,6 +135,8 @@ def main():
         if os.path.basename(rel).endswith("stats.json") or rel in masked:
             data = TIMING.sub(rb'\1"<masked>"', data)
             data = SECONDS.sub(rb'\1"<masked>"', data)
+            data = XML_TIME.sub(rb'\1"<masked>"', data)
+            data = PROM_DURATION.sub(rb'\1<masked>', data)
         return data
 
     after = walk(work)
