@@ -87,7 +87,7 @@ static const char help_check[] =
     "                               while one thread reads and one writes (default:\n"
     "                               the number of cores; 0: check on the reading\n"
     "                               thread). Every output is the same for every N.\n"
-    "                               JSON and XML records are checked on one thread\n"
+    "                               (JSON arrays and XML: checked on one thread)\n"
     "      --batch-records N        records per batch handed to a worker (default\n"
     "                               4096; a batch is also cut at 1 MiB of input)\n"
     "      --max-record-bytes N     size limit of a record (default 16M)\n"

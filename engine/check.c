@@ -636,8 +636,11 @@ ASSAY_API assay_status assay_check_run(const assay_rules *rules, const assay_che
     run.err = &res->error;
     run.t0 = now_seconds();
     assay_status st = setup(&run);
-    /* JSON and XML records are checked on the calling thread. */
-    if (!st && opts->jobs && !eng_fmt_doc(run.in_fmt) && !eng_fmt_doc(run.out_fmt))
+    /* NDJSON lines are parsed and checked by the workers; JSON arrays and XML
+     * (framed outputs) are checked on the calling thread. */
+    bool framed = run.in_fmt == ASSAY_FMT_JSON || run.in_fmt == ASSAY_FMT_XML ||
+                  run.out_fmt == ASSAY_FMT_JSON || run.out_fmt == ASSAY_FMT_XML;
+    if (!st && opts->jobs && !framed)
         st = eng_pipe_start(&run);
     for (size_t k = 0; !st && k < run.ninputs; k++)
         st = run.reports ? eng_reports_input(&run, k)

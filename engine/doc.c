@@ -670,9 +670,16 @@ assay_status eng_doc_process_input(eng_run *run, eng_input *in, io_read_fn read,
         st = io_xml_reader_new(read, ctx, &o, &d.xml);
     } else {
         io_json_opts o = {run->in_fmt == ASSAY_FMT_JSON, paths, r->nfields,
-                          run->max_record_bytes, run->opts->read_block};
+                          run->max_record_bytes, run->opts->read_block, run->pipe != NULL};
         st = io_json_reader_new(read, ctx, &o, &d.json);
     }
+    /* With -j (NDJSON), the workers write converted records: the output's
+     * columns and CSV header come first, from this thread. */
+    if (!st && run->pipe && !run->ocols)
+        st = eng_out_columns(run);
+    if (!st && run->pipe && !eng_fmt_doc(run->out_fmt) && !run->headers_written &&
+        !(st = eng_pipe_drain(run)))
+        st = eng_doc_csv_header(run);
     bool eof = false;
     io_record rec;
     while (!st) {
@@ -681,7 +688,8 @@ assay_status eng_doc_process_input(eng_run *run, eng_input *in, io_read_fn read,
             break;
         if (!run->xml_head.data && (st = keep_head(run, &d)))
             break;
-        st = eng_route_record(run, &rec, in);
+        st = run->pipe && io_decode_is_utf8(in->dec) ? eng_pipe_add(run, &rec)
+                                                      : eng_route_record(run, &rec, in);
         io_decode_release(in->dec, rec.offset + rec.raw_len);
         if (!st && run->opts->interrupted && *run->opts->interrupted) {
             snprintf(run->err->message, sizeof run->err->message, "interrupted");

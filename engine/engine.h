@@ -169,8 +169,10 @@ typedef struct eng_run {
     eng_ocol *ocols;         /* the output's columns when converted, reordered
                                 (--schema-order) or cut (extra_fields drop) */
     size_t nocols;
-    struct edit *edits;      /* JSON/XML splicing (engine/doc.c) */
+    struct edit *edits;      /* JSON/XML splicing (engine/doc.c); scratch */
     size_t capedit;
+    struct io_json_parser *jparse; /* -j with NDJSON: this thread's parser of
+                                      deferred lines; scratch */
     char delimiter;
     int quote;
     char out_delim;          /* --output-format: the output's dialect */

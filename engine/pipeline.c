@@ -35,6 +35,7 @@
 #include <string.h>
 
 #include "engine/engine.h"
+#include "io/json_reader.h"
 #include "engine/machine_reports.h"
 
 enum { O_OUT, O_QUAR, O_ERRS, O_CHG, NOUT };
@@ -264,6 +265,25 @@ static void bind(eng_run *w, const eng_run *run, eng_batch *dst, eng_keymode mod
     w->st = dst->st;
 }
 
+/* An NDJSON line the reader left unparsed, parsed by this thread's own
+ * parser (made at its first line). */
+static assay_status parse_line(eng_run *w, io_record *rec)
+{
+    const struct assay_rules *r = w->rules;
+    if (!w->jparse) {
+        const char **paths = malloc((r->nfields ? r->nfields : 1) * sizeof *paths);
+        if (!paths)
+            return ASSAY_E_NOMEM;
+        for (size_t i = 0; i < r->nfields; i++)
+            paths[i] = r->fields[i].name;
+        assay_status st = io_json_parser_new(paths, r->nfields, &w->jparse);
+        free(paths);
+        if (st)
+            return st;
+    }
+    return io_json_parse_line(w->jparse, rec, w->err);
+}
+
 /* Checks a queued record; its fields become slices again in the thread's
  * own small array (w->outfields is the thread's too, so a second one). */
 static assay_status check_item(eng_run *w, const eng_batch *src, const pl_item *it,
@@ -284,6 +304,11 @@ static assay_status check_item(eng_run *w, const eng_batch *src, const pl_item *
     rec.fields = *fs;
     rec.detail = it->detail_off == SIZE_MAX ? NULL : src->bytes.data + it->detail_off;
     w->record_no = it->record_before;
+    if (rec.kind == IO_REC_DEFERRED) { /* an NDJSON line: parsed here */
+        assay_status st = parse_line(w, &rec);
+        if (st)
+            return st;
+    }
     return eng_route_record(w, &rec, src->in);
 }
 

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "engine/engine.h"
+#include "io/json_reader.h"
 #include "validators/clean.h"
 #include "validators/locnum.h"
 #include "validators/string.h"
@@ -22,6 +23,9 @@ assay_status eng_scratch_new(eng_run *run)
     run->expr = expr_state_new(r);
     run->viol = NULL;
     run->nviol = run->capviol = 0;
+    run->edits = NULL;
+    run->capedit = 0;
+    run->jparse = NULL;
     run->outfields = NULL;
     run->capout = 0;
     core_buf_init(&run->msgs, 0);
@@ -46,6 +50,10 @@ assay_status eng_scratch_new(eng_run *run)
 
 void eng_scratch_free(eng_run *run)
 {
+    free(run->edits);
+    run->edits = NULL;
+    io_json_parser_free(run->jparse);
+    run->jparse = NULL;
     for (size_t i = 0; i < run->rules->nfields; i++) {
         if (run->vals) {
             core_buf_free(&run->vals[i].clean);

@@ -41,7 +41,9 @@ typedef enum io_rec_kind {
     IO_REC_JSON_PARSE, /* not JSON, or a duplicated key: rule json_parse */
     IO_REC_NOT_OBJECT, /* JSON, but not an object: rule not_object */
     IO_REC_XML,        /* a record element that does not parse: rule xml */
-    IO_REC_XML_ENTITY  /* a record that uses an entity or a DTD: xml_entity */
+    IO_REC_XML_ENTITY, /* a record that uses an entity or a DTD: xml_entity */
+    IO_REC_DEFERRED    /* an NDJSON line not parsed yet (io_json_opts.defer):
+                          io_json_parse_line judges it */
 } io_rec_kind;
 
 typedef struct io_record {

@@ -68,7 +68,56 @@ struct io_json_reader {
     jr_pieces pc;
     char detail[320];  /* a record too large, or the rest of a broken document */
     io_json_fields *jf; /* one record's bytes -> its fields */
+    bool defer;        /* NDJSON lines handed out unparsed */
 };
+
+struct io_json_parser {
+    const char **paths; /* a copy of the array (io_json_fields borrows it) */
+    io_json_fields *jf;
+};
+
+assay_status io_json_parser_new(const char *const *paths, size_t npaths,
+                                io_json_parser **out)
+{
+    *out = NULL;
+    io_json_parser *p = calloc(1, sizeof *p);
+    if (!p)
+        return ASSAY_E_NOMEM;
+    p->paths = malloc((npaths ? npaths : 1) * sizeof *p->paths);
+    if (!p->paths) {
+        free(p);
+        return ASSAY_E_NOMEM;
+    }
+    for (size_t i = 0; i < npaths; i++)
+        p->paths[i] = paths[i];
+    assay_status st = io_json_fields_new(p->paths, npaths, &p->jf);
+    if (st) {
+        io_json_parser_free(p);
+        return st;
+    }
+    *out = p;
+    return ASSAY_OK;
+}
+
+void io_json_parser_free(io_json_parser *p)
+{
+    if (!p)
+        return;
+    io_json_fields_free(p->jf);
+    free(p->paths);
+    free(p);
+}
+
+/* The same bounds as ndjson_next: no BOM at the input's start, no line end. */
+assay_status io_json_parse_line(io_json_parser *p, io_record *rec, assay_error *err)
+{
+    const char *s = rec->raw;
+    size_t ce = rec->raw_len;
+    if (ce && s[ce - 1] == '\n')
+        ce -= 1 + (ce >= 2 && s[ce - 2] == '\r');
+    size_t cb = rec->offset == 0 && ce >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
+    return io_json_fields_parse(p->jf, rec, cb, ce, 0, err);
+}
 
 static assay_status fail(assay_error *err, assay_status st, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -104,6 +153,7 @@ assay_status io_json_reader_new(io_read_fn read, void *ctx, const io_json_opts *
     r->read = read;
     r->ctx = ctx;
     r->array = o->array;
+    r->defer = o->defer && !o->array;
     r->max = clamp_limit(o->max_record_bytes, 16 * JR_MIB);
     r->block = clamp_limit(o->block_size, JR_MIB);
     /* A record (plus a CR LF to see its end) and a block. */
@@ -416,6 +466,10 @@ static assay_status ndjson_next(io_json_reader *r, io_record *rec, assay_error *
     if (all_ws(p + cb, ce - cb)) {
         rec->kind = IO_REC_BLANK;
         rec->ctl_free = true;
+        return ASSAY_OK;
+    }
+    if (r->defer) {
+        rec->kind = IO_REC_DEFERRED;
         return ASSAY_OK;
     }
     return io_json_fields_parse(r->jf, rec, cb, ce, 0, err);

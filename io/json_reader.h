@@ -38,6 +38,11 @@ typedef struct io_json_opts {
     size_t max_record_bytes;  /* 0: 16 MiB; NDJSON: a line's bytes before its
                                  line end; arrays: an element's bytes */
     size_t block_size;        /* bytes asked of the source per read; 0: 1 MiB */
+    bool defer;               /* NDJSON: a line that is not blank and not too
+                                 large is handed out unparsed, as
+                                 IO_REC_DEFERRED (no fields, no doc), so that
+                                 other threads can parse lines in parallel
+                                 with io_json_parse_line */
 } io_json_opts;
 
 typedef struct io_json_reader io_json_reader;
@@ -52,5 +57,17 @@ assay_status io_json_reader_new(io_read_fn read, void *ctx, const io_json_opts *
 assay_status io_json_next(io_json_reader *r, io_record *rec, bool *eof, assay_error *err);
 
 void io_json_reader_free(io_json_reader *r);
+
+/* A parser of deferred NDJSON lines, one per thread, for the rules' paths
+ * (the array is copied; the strings are borrowed and must outlive it). */
+typedef struct io_json_parser io_json_parser;
+assay_status io_json_parser_new(const char *const *paths, size_t npaths,
+                                io_json_parser **out);
+void io_json_parser_free(io_json_parser *p);
+/* Judges a deferred line as the reader would have (raw, raw_len, offset and
+ * line as handed out): IO_REC_OK with fields and doc, IO_REC_JSON_PARSE or
+ * IO_REC_NOT_OBJECT with detail. What rec then points to is borrowed from p
+ * until its next call. ASSAY_OK, or ASSAY_E_NOMEM with err set. */
+assay_status io_json_parse_line(io_json_parser *p, io_record *rec, assay_error *err);
 
 #endif

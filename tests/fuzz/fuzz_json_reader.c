@@ -109,7 +109,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     uint8_t a = data[0];
     const char *in = (const char *)data + 1;
     size_t n = size - 1;
-    io_json_opts o = { (a & 1) != 0, paths, NPATHS, (a & 2) ? 4 + ((a >> 4) & 15) : 0, 0 };
+    io_json_opts o = { (a & 1) != 0, paths, NPATHS, (a & 2) ? 4 + ((a >> 4) & 15) : 0, 0,
+                       false };
     size_t small = 1 + ((a >> 2) & 3);
     side s[2];
     memset(s, 0, sizeof s);
