@@ -10,6 +10,8 @@
 int cli_check(int argc, char **argv);
 int cli_lint(int argc, char **argv);
 int cli_merge(int argc, char **argv);
+int cli_profile(int argc, char **argv);
+int cli_diff(int argc, char **argv);
 
 /* Help texts, to stdout. cmd is NULL for the top-level help. Returns the exit
  * code (0, or 3 when stdout cannot be written). */

@@ -20,6 +20,11 @@ static const char help_main[] =
     "  lint RULES ...                         check rules files, explain every error\n"
     "  merge [-o FILE] STATS ...              merge the stats files of shards into\n"
     "                                         the stats of the whole\n"
+    "  diff BASELINE NEW [options]            drift between two profiles or two\n"
+    "                                         stats files (exit 1 on drift)\n"
+    "  profile [-r RULES] [options] [INPUT ...]\n"
+    "                                         describe the data: types, missing,\n"
+    "                                         ranges, top values; drafts rules\n"
     "\n"
     "Options:\n"
     "  -h, --help       show this help ('assay COMMAND --help' for a command)\n"
@@ -160,6 +165,76 @@ static const char help_merge[] =
     "of another stats_version or other threshold limits than the first;\n"
     "3 a stats file cannot be read or the output cannot be written.\n";
 
+static const char help_diff[] =
+    "Usage: assay diff BASELINE NEW [options]\n"
+    "\n"
+    "Compare two profiles ('assay profile') or two statistics files ('assay\n"
+    "check -s') and judge every change against a threshold, so that a nightly\n"
+    "job can fail on drift. Profiles: per field the missing rate, distinct\n"
+    "count, mean, quantiles, population stability index (PSI), new and vanished\n"
+    "categories, new date formats and the inferred type. Statistics: the\n"
+    "quarantine rate, and per field and rule the violation rate. Fields match by\n"
+    "name; fields on one side only are listed as added or removed. One line per\n"
+    "field goes to stdout, '*' marking a crossed threshold, then a summary.\n"
+    "\n"
+    "Options:\n"
+    "      --json FILE                   every metric and threshold as JSON\n"
+    "      --thresholds FILE             thresholds as JSON, e.g. {\"psi\": 0.2,\n"
+    "                                    \"fields\": {\"amount\": {\"psi\": 0.1}}}\n"
+    "      --max-psi X                   PSI (default 0.2)\n"
+    "      --max-missing-delta X         missing rate change, either way (0.05)\n"
+    "      --max-violation-rate-delta X  violation rate increase (0.01)\n"
+    "      --max-quarantine-rate-delta X quarantine rate increase (0.01)\n"
+    "      --max-distinct-ratio X        distinct count ratio, either way (off)\n"
+    "      --max-mean-shift X            mean change in baseline stddevs (off)\n"
+    "      --max-new-categories N        new top values (off)\n"
+    "      --max-new-date-formats N      date formats new in NEW (off)\n"
+    "      --allow-type-change           an inferred type change is no drift\n"
+    "  -h, --help                        show this help\n"
+    "\n"
+    "A flag replaces the file's global value; the file's per-field values still\n"
+    "apply to their field. docs/diff.md gives every formula.\n"
+    "\n"
+    "Exit codes: 0 no threshold crossed; 1 drift (a threshold crossed); 2 usage\n"
+    "error, a file that is not a profile or statistics, a profile compared with\n"
+    "statistics, or an invalid thresholds file; 3 a file cannot be read or an\n"
+    "output cannot be written.\n";
+
+static const char help_profile[] =
+    "Usage: assay profile [-r RULES] [options] [INPUT ...]\n"
+    "\n"
+    "Describe the data in one streaming pass: per field the count, missing values\n"
+    "(and which tokens), the inferred type with the share of values each type\n"
+    "reads, min/max, mean, standard deviation, quantiles, lengths, distinct count,\n"
+    "top values, shapes, white space and encoding problems. A table goes to\n"
+    "standard output; --json writes everything (docs/profile-format.md).\n"
+    "\n"
+    "Options:\n"
+    "  -r, --rules FILE        use the rules' missingValues, dialect, encoding,\n"
+    "                          field paths (JSON, XML) and date formats\n"
+    "      --json FILE         the profile document, as JSON ('-': standard output)\n"
+    "      --html FILE         a self-contained HTML report\n"
+    "      --suggest FILE      draft a rules file that the data passes\n"
+    "  -f, --format FMT        csv, tsv, ndjson, json or xml (default: from the\n"
+    "                          extension, else sniffed)\n"
+    "      --encoding NAME     input encoding, or auto (default)\n"
+    "      --record-path PATH  XML: the record element (e.g. /orders/order)\n"
+    "      --delimiter C       CSV field delimiter ('tab' for TAB)\n"
+    "      --quote C|none      CSV quote character\n"
+    "      --no-header         CSV: the first line is data (fields column_1...)\n"
+    "      --max-record-bytes N, --max-field-bytes N\n"
+    "                          size limits (defaults 16M and 4M)\n"
+    "      --shapes-after N    count shapes over the first N values of each field\n"
+    "                          (default 100000)\n"
+    "      --top-after N       count top values over the first N values of each\n"
+    "                          field (default 100000)\n"
+    "      --no-table          no table on standard output\n"
+    "      --quiet             no summary line on standard error\n"
+    "  -h, --help              show this help\n"
+    "\n"
+    "Exit codes: 0 done; 2 usage error or invalid rules file; 3 I/O or system\n"
+    "error.\n";
+
 int cli_help(const char *cmd)
 {
     const char *text = help_main;
@@ -169,6 +244,10 @@ int cli_help(const char *cmd)
         text = help_lint;
     else if (cmd && strcmp(cmd, "merge") == 0)
         text = help_merge;
+    else if (cmd && strcmp(cmd, "profile") == 0)
+        text = help_profile;
+    else if (cmd && strcmp(cmd, "diff") == 0)
+        text = help_diff;
     cli_out("%s", text);
     return cli_stdout_finish();
 }

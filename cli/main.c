@@ -3,28 +3,29 @@
  *   assay check ...        cli/check.c
  *   assay lint ...         cli/lint.c
  *   assay merge ...        cli/merge.c
+ *   assay diff ...         cli/diff.c
+ *   assay profile ...      cli/profile.c
  *   assay --help | -h      cli/help.c
  *   assay --version
- *
- * profile and diff (SPEC §1) are later work: until they exist they are
- * unknown commands like any other. */
+ */
 #include <signal.h>
 #include <string.h>
 
 #include "cli/cli.h"
 #include "cli/msg.h"
 
-static const char *const commands[] = { "check", "lint", "merge" };
+static const char *const commands[] = { "check", "lint", "merge", "diff", "profile" };
 static const char *const top_options[] = { "--help", "--version", "-h" };
 
 static int unknown_command(const char *word)
 {
-    const char *cands[] = { "check", "lint", "merge", "--help", "--version" };
+    const char *cands[] = { "check", "lint", "merge", "diff", "profile", "--help",
+                            "--version" };
     const char *s = cli_suggest(word, cands, sizeof cands / sizeof cands[0]);
     if (s)
         return cli_usage_error(NULL, "unknown command '%s' (did you mean '%s'?)", word, s);
-    return cli_usage_error(NULL, "unknown command '%s'; commands are: check, lint, merge",
-                           word);
+    return cli_usage_error(NULL, "unknown command '%s'; commands are: check, lint, merge, diff, "
+                           "profile", word);
 }
 
 static int unknown_option(const char *word)
@@ -43,7 +44,8 @@ int main(int argc, char **argv)
      * of killing the process: SPEC §2. */
     signal(SIGPIPE, SIG_IGN);
     if (argc < 2)
-        return cli_usage_error(NULL, "no command given; commands are: check, lint, merge");
+        return cli_usage_error(NULL, "no command given; commands are: check, lint, merge, diff, "
+                                     "profile");
     const char *cmd = argv[1];
     if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0)
         return cli_help(NULL);
@@ -53,8 +55,12 @@ int main(int argc, char **argv)
         return cli_check(argc - 1, argv + 1);
     if (strcmp(cmd, "lint") == 0)
         return cli_lint(argc - 1, argv + 1);
+    if (strcmp(cmd, "profile") == 0)
+        return cli_profile(argc - 1, argv + 1);
     if (strcmp(cmd, "merge") == 0)
         return cli_merge(argc - 1, argv + 1);
+    if (strcmp(cmd, "diff") == 0)
+        return cli_diff(argc - 1, argv + 1);
     if (cmd[0] == '-' && cmd[1] != '\0')
         return unknown_option(cmd);
     return unknown_command(cmd);

@@ -45,86 +45,22 @@ ASSAY_API void assay_check_opts_init(assay_check_opts *o)
 
 static bool is_stdin(const char *name)
 {
-    return !name || strcmp(name, "-") == 0;
+    return eng_is_stdin(name);
 }
 
 static const char *ext_of(const char *path)
 {
-    const char *base = strrchr(path, '/');
-    base = base ? base + 1 : path;
-    const char *dot = strrchr(base, '.');
-    return dot && dot != base ? dot + 1 : NULL;
-}
-
-/* The extension that names a format: "csv" of data.csv and of data.csv.gz
- * (*len: its length; the name may go on with a compression suffix). */
-static const char *format_ext(const char *path, size_t *len)
-{
-    const char *ext = ext_of(path);
-    if (!ext)
-        return NULL;
-    *len = strlen(ext);
-    if (strcasecmp(ext, "gz") && strcasecmp(ext, "zst"))
-        return ext;
-    const char *base = strrchr(path, '/');
-    base = base ? base + 1 : path;
-    const char *end = ext - 1, *dot = end;
-    while (dot > base && dot[-1] != '.')
-        dot--;
-    if (dot <= base + 1)
-        return NULL;
-    *len = (size_t)(end - dot);
-    return dot;
-}
-
-static assay_format format_by_name(const char *path)
-{
-    static const struct { const char *ext; assay_format f; } names[] = {
-        {"csv", ASSAY_FMT_CSV}, {"tsv", ASSAY_FMT_TSV}, {"tab", ASSAY_FMT_TSV},
-        {"ndjson", ASSAY_FMT_NDJSON}, {"jsonl", ASSAY_FMT_NDJSON}, {"json", ASSAY_FMT_JSON},
-        {"xml", ASSAY_FMT_XML}};
-    size_t n = 0;
-    const char *ext = path && !is_stdin(path) ? format_ext(path, &n) : NULL;
-    for (size_t k = 0; ext && k < sizeof names / sizeof names[0]; k++)
-        if (strlen(names[k].ext) == n && strncasecmp(ext, names[k].ext, n) == 0)
-            return names[k].f;
-    return ASSAY_FMT_AUTO;
-}
-
-/* No format given and no extension that names one: the first bytes decide
- * ('{' NDJSON, '[' a JSON array, '<' XML, else CSV). The decoder peeked at
- * them; nothing is consumed, so standard input works. */
-static assay_format sniff(const eng_input *in)
-{
-    size_t n = 0;
-    const char *p = in->dec ? io_decode_peek(in->dec, &n) : NULL;
-    size_t i = n >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
-    while (i < n && (p[i] == ' ' || p[i] == '\t' || p[i] == '\r' || p[i] == '\n'))
-        i++;
-    if (i >= n)
-        return ASSAY_FMT_CSV;
-    return p[i] == '{' ? ASSAY_FMT_NDJSON : p[i] == '[' ? ASSAY_FMT_JSON
-           : p[i] == '<' ? ASSAY_FMT_XML : ASSAY_FMT_CSV;
+    return eng_path_ext(path);
 }
 
 static assay_format format_of(const eng_run *run)
 {
-    const assay_check_opts *o = run->opts;
-    if (o->format != ASSAY_FMT_AUTO)
-        return o->format;
-    assay_format f = format_by_name(o->ninputs ? o->inputs[0] : NULL);
-    return f != ASSAY_FMT_AUTO ? f : run->ninputs ? sniff(&run->inputs[0]) : ASSAY_FMT_CSV;
+    return eng_format_resolve(run->opts->format, run->inputs, run->ninputs);
 }
 
 static const char *format_name(assay_format f)
 {
-    switch (f) {
-    case ASSAY_FMT_TSV: return "tsv";
-    case ASSAY_FMT_NDJSON: return "ndjson";
-    case ASSAY_FMT_JSON: return "json";
-    case ASSAY_FMT_XML: return "xml";
-    default: return "csv";
-    }
+    return eng_format_name(f);
 }
 
 static assay_status fail(eng_run *run, assay_status st, const char *fmt, ...)
@@ -231,67 +167,13 @@ static assay_status resolve_dialect(eng_run *run)
     return run->quarantine_path ? ASSAY_OK : ASSAY_E_NOMEM;
 }
 
-/* Every input's encoding is decided before any record is read (the sample is
- * peeked, not lost), and all must agree: they are one stream (SPEC 4a). */
-static assay_status open_decoders(eng_run *run)
-{
-    const char *enc = run->opts->encoding ? run->opts->encoding
-                      : run->rules->encoding ? run->rules->encoding : "auto";
-    for (size_t k = 0; k < run->ninputs; k++) {
-        eng_input *in = &run->inputs[k];
-        const char *name = is_stdin(in->name) ? "standard input" : in->name;
-        assay_error e = {0};
-        /* gzip and zstd are recognised by their first bytes and decompressed
-         * on the way into the decoder (io/compress.h). */
-        assay_status st = io_unzip_new(io_fd_read, &in->fd, &in->unzip);
-        if (st)
-            return st;
-        if (run->opts->range_set) {
-            if (io_unzip_detect(in->unzip) < 0)
-                return fail(run, ASSAY_E_IO, "%s: read error: %s", name, strerror(errno));
-            io_compress_kind kind = io_unzip_kind(in->unzip);
-            if (kind != IO_COMPRESS_NONE)
-                return fail(run, ASSAY_E_USAGE, "--byte-range cannot read %s: it is "
-                            "%s-compressed, and a byte range seeks in the file "
-                            "(decompress it first)", name, io_compress_name(kind));
-        }
-        st = io_decode_new(io_unzip_read, in->unzip, enc, &in->dec, &e);
-        if (st) {
-            const char *damaged = io_unzip_error(in->unzip);
-            return fail(run, st, "%s: %s", name, damaged ? damaged : e.message);
-        }
-        char msg[512];
-        const eng_input *first = &run->inputs[0];
-        if (k > 0 && !io_decode_same(io_decode_info(first->dec), first->name,
-                                     io_decode_info(in->dec), in->name, msg, sizeof msg))
-            return fail(run, ASSAY_E_USAGE, "%s", msg);
-    }
-    return ASSAY_OK;
-}
-
 static assay_status open_inputs(eng_run *run)
 {
     const assay_check_opts *o = run->opts;
-    size_t n = o->ninputs ? o->ninputs : 1;
-    run->inputs = calloc(n, sizeof *run->inputs);
-    if (!run->inputs)
-        return ASSAY_E_NOMEM;
-    run->ninputs = n;
-    for (size_t k = 0; k < n; k++) {
-        eng_input *in = &run->inputs[k];
-        in->fd = -1;
-        in->name = o->ninputs ? o->inputs[k] : "-";
-        if (is_stdin(in->name)) {
-            in->name = "-";
-            in->fd = 0;
-            continue;
-        }
-        in->fd = open(in->name, O_RDONLY | O_CLOEXEC);
-        if (in->fd < 0)
-            return fail(run, ASSAY_E_IO, "%s: cannot open input: %s", in->name,
-                        strerror(errno));
-    }
-    return open_decoders(run);
+    const char *enc = o->encoding ? o->encoding
+                      : run->rules->encoding ? run->rules->encoding : "auto";
+    return eng_inputs_open(o->inputs, o->ninputs, enc, o->range_set, &run->inputs,
+                           &run->ninputs, run->err);
 }
 
 /* An output that names an input would destroy the data it reads; two outputs
@@ -457,24 +339,14 @@ static void free_state(eng_run *run)
     eng_scratch_free(run);
     eng_stats_free(run->rules, &run->st);
     eng_keyset_free(run->pk_keys);
-    for (size_t k = 0; k < run->ninputs; k++) {
-        eng_input *in = &run->inputs[k];
-        io_csv_reader_free(in->reader);
-        io_decode_free(in->dec);
-        io_unzip_free(in->unzip);
-        if (in->fd > 0)
-            close(in->fd);
-        free(in->col_of_field);
-        free(in->col_named);
-        free(in->out_col);
-    }
+    eng_inputs_close(run->inputs, run->ninputs);
+    run->inputs = NULL;
+    run->ninputs = 0;
     eng_header_free(run);
     core_buf_free(&run->xml_head);
     core_buf_free(&run->xml_tail);
     core_buf_free(&run->xml_sep);
     free(run->ocols);
-    free(run->edits);
-    free(run->inputs);
     free(run->field_keys);
     free(run->bounds);
     free(run->fplan);

@@ -248,6 +248,24 @@ typedef struct eng_threshold {
 size_t eng_threshold_max(const eng_run *run);
 void eng_thresholds(const eng_run *run, eng_threshold *t, size_t *n);
 
+/* engine/input.c: the inputs of a run (check and profile) */
+bool eng_is_stdin(const char *name);            /* NULL or "-" */
+const char *eng_path_ext(const char *path);     /* after the last '.'; NULL */
+assay_format eng_format_by_name(const char *path); /* AUTO when no extension says */
+assay_format eng_format_sniff(const eng_input *in); /* from the peeked bytes */
+/* given, else the first input's extension, else its first bytes. */
+assay_format eng_format_resolve(assay_format given, const eng_input *inputs, size_t n);
+const char *eng_format_name(assay_format f);    /* "csv", "tsv", "ndjson"... */
+/* Opens names[0..nnames) (none: standard input) into a new array *out of
+ * *nout inputs with their decompressors and decoders (encoding: "auto" or a
+ * name; seekable: --byte-range, which refuses compressed input). *out is set
+ * even on failure: eng_inputs_close frees whatever was opened. err says what
+ * failed. */
+assay_status eng_inputs_open(const char *const *names, size_t nnames, const char *encoding,
+                             bool seekable, eng_input **out, size_t *nout, assay_error *err);
+/* Frees the inputs (readers, decoders, descriptors, column maps) and the array. */
+void eng_inputs_close(eng_input *inputs, size_t n);
+
 /* engine/range.c: --byte-range */
 typedef struct eng_range {
     uint64_t from, to;   /* the records starting in [from, to) are this shard's */

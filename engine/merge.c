@@ -9,7 +9,10 @@
  * carry the same thresholds with the same limits); one the stats cannot
  * recompute keeps the most conservative verdict of the shards and says
  * "recomputed": false. timing.seconds is the longest shard (shards run in
- * parallel); the rates are the merged totals over it. */
+ * parallel); the rates are the merged totals over it.
+ *
+ * Profile documents (`assay profile`) are merged by engine/merge_profile.c;
+ * the first file decides which kind is merged, and a mix is refused. */
 #include <jansson.h>
 #include <errno.h>
 #include <math.h>
@@ -18,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/merge_profile.h"
 #include "io/outfile.h"
 
 #define MERGE_STATS_VERSION 1 /* the stats_version this build reads and writes */
@@ -89,6 +93,11 @@ static assay_status load(mg_state *s, const char *path, json_t **out)
                  path, je.line, je.column, je.text);
         s->err->status = ASSAY_E_USAGE;
         return ASSAY_E_USAGE;
+    }
+    if (json_is_object(root) && json_object_get(root, "profile_version")) {
+        json_decref(root);
+        return fail(s, ASSAY_E_USAGE, "a profile, but the first file holds check "
+                    "statistics: merge profiles with profiles and statistics with statistics");
     }
     if (!json_is_object(root) || !json_is_integer(json_object_get(root, "stats_version")) ||
         !json_is_object(json_object_get(root, "records"))) {
@@ -560,8 +569,16 @@ ASSAY_API assay_status assay_stats_merge(const char *const *paths, size_t n,
     mg_state s = {.file = "merge", .err = err};
     if (n == 0)
         return fail(&s, ASSAY_E_USAGE, "no stats file given");
+    json_t *first = NULL;
+    eng_doc_kind kind;
+    assay_status st = eng_doc_load(paths[0], &first, &kind, err);
+    json_decref(first);
+    if (st)
+        return st;
+    if (kind == ENG_DOC_PROFILE) /* profiles: engine/merge_profile.c */
+        return eng_profile_merge(paths, n, out_path, on_tempfile, tempfile_ctx, res, err);
     io_out *out = NULL;
-    assay_status st = io_out_open(&out, out_path, on_tempfile, tempfile_ctx, err);
+    st = io_out_open(&out, out_path, on_tempfile, tempfile_ctx, err);
     if (!st)
         st = merge_files(&s, paths, n);
     if (!st) {

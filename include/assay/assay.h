@@ -230,6 +230,96 @@ ASSAY_API assay_status assay_stats_merge(const char *const *paths, size_t n,
                                          void *tempfile_ctx, assay_merge_result *result,
                                          assay_error *err);
 
+/* ---- diff -------------------------------------------------------------- */
+
+/* `assay diff`: two profiles (`assay profile`) or two statistics files
+ * (`assay check -s`) compared, every metric judged against a threshold
+ * (docs/diff.md). A threshold given here (not NaN) replaces the thresholds
+ * file's global value and the default; per-field values of the file still
+ * apply to their field. */
+typedef struct assay_diff_opts {
+    const char *baseline, *current; /* the two documents (required) */
+    const char *thresholds;         /* thresholds JSON file, or NULL */
+    const char *json;               /* the report as JSON, or NULL for none */
+    const char *table;              /* the table for people: NULL or "-": stdout */
+    double psi;                     /* NaN: not given (assay_diff_opts_init) */
+    double missing_rate_delta;
+    double violation_rate_delta;
+    double quarantine_rate_delta;
+    double distinct_ratio;
+    double mean_shift;
+    double new_categories;
+    double new_date_formats;
+    int allow_type_change;          /* 1: an inferred type change is no drift */
+    assay_tempfile_fn on_tempfile;  /* as for assay_check_opts; may be NULL */
+    void *tempfile_ctx;
+} assay_diff_opts;
+
+ASSAY_API void assay_diff_opts_init(assay_diff_opts *o);
+
+typedef struct assay_diff_result {
+    int profiles;             /* 1: profiles were compared, 0: check statistics */
+    size_t compared, added, removed; /* fields in both, only in new, only in baseline */
+    size_t crossed;           /* thresholds crossed: 0 means no drift (exit 0) */
+    char crossed_list[256];   /* "amount: psi; zip: missing_rate_delta", for people */
+    int broken_pipe;          /* stdout's reader went away: end with exit 3 */
+} assay_diff_result;
+
+/* Compares and writes the table (and the JSON report). Returns ASSAY_OK when
+ * the comparison was written (drift or not: see result->crossed);
+ * ASSAY_E_USAGE when a document is not JSON, not a profile or statistics, the
+ * two are of different kinds, or the thresholds file is invalid; ASSAY_E_IO
+ * when a file cannot be read or an output written; ASSAY_E_NOMEM. */
+ASSAY_API assay_status assay_diff_run(const assay_diff_opts *opts, assay_diff_result *result,
+                                      assay_error *err);
+
+/* ---- profile ----------------------------------------------------------- */
+
+typedef struct assay_profile_opts {
+    const char *const *inputs; /* NULL or "-" entries mean standard input */
+    size_t ninputs;
+    const char *json;       /* --json: the profile document; NULL: none */
+    const char *html;       /* --html: the HTML report; NULL: none */
+    const char *suggest;    /* --suggest: drafted rules; NULL: none */
+    int no_table;           /* no table on standard output (it is never written
+                               when an output above is standard output) */
+    assay_format format;    /* AUTO: from the extension, else sniffed */
+    const char *encoding;   /* NULL: the rules' encoding, else auto */
+    const char *record_path; /* XML: the record element; NULL: the rules' */
+    int delimiter;          /* -1: from rules / format default */
+    int quote;              /* -1: from rules / default; 0: no quoting */
+    int header;             /* -1: from rules (default true); 0 or 1 */
+    size_t max_record_bytes; /* 0: default 16 MiB */
+    size_t max_field_bytes;  /* 0: default 4 MiB */
+    size_t read_block;       /* 0: default */
+    uint64_t shapes_after;   /* shapes counted per field; 0: 100000 */
+    uint64_t top_after;      /* top values counted per field; 0: 100000 */
+    assay_tempfile_fn on_tempfile;
+    void *tempfile_ctx;
+    volatile int *interrupted; /* set non-zero by the caller to stop early */
+} assay_profile_opts;
+
+typedef struct assay_profile_result {
+    uint64_t records, bytes;
+    size_t nfields;
+    char encoding[64];
+    const char *decided_by; /* static string; NULL when nothing was opened */
+    int broken_pipe;        /* a reader of an output pipe went away */
+    double seconds;
+    assay_error error;      /* set when the run returns non-zero */
+} assay_profile_result;
+
+ASSAY_API void assay_profile_opts_init(assay_profile_opts *o);
+/* Profiles the inputs in one streaming pass (rules may be NULL: then the
+ * default missing tokens and date formats, CSV labels or top-level members as
+ * fields). Writes the document, the report, the suggested rules and the
+ * table, all or none. ASSAY_E_USAGE (bad format, record path...), ASSAY_E_IO,
+ * ASSAY_E_NOMEM; result->error says what. The result owns nothing. */
+ASSAY_API assay_status assay_profile_run(const assay_rules *rules,
+                                         const assay_profile_opts *opts,
+                                         assay_profile_result *result);
+ASSAY_API void assay_profile_result_free(assay_profile_result *result);
+
 #ifdef __cplusplus
 }
 #endif
