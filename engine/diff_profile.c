@@ -161,9 +161,16 @@ static int missing_and_distinct(eng_diff *d, const side *a, const side *b)
         return -1;
     json_t *da = json_object_get(a->f, "distinct"), *db = json_object_get(b->f, "distinct");
     double ea = (double)ucount(da, "estimate"), eb = (double)ucount(db, "estimate");
-    double ratio = ea > 0 ? eb / ea : NAN;
+    /* A field of many distinct values (ids, e-mails: a tenth or more of its
+     * values distinct) grows with the data: its distinct share is compared.
+     * A field of few (categories) is compared by count: a new category is a
+     * change whatever the size. */
+    double va = (double)(a->count - a->missing), vb = (double)(b->count - b->missing);
+    bool scaled = va > 0 && vb > 0 && ea / va >= 0.1;
+    double ratio = ea > 0 ? (scaled ? (eb / vb) / (ea / va) : eb / ea) : NAN;
     json_t *m = eng_diff_triple(ea, eb);
-    if (m && json_object_set_new(m, "ratio", isfinite(ratio) ? json_real(ratio) : json_null()))
+    if (m && (json_object_set_new(m, "ratio", isfinite(ratio) ? json_real(ratio) : json_null()) ||
+              json_object_set_new(m, "per_value", json_boolean(scaled))))
         return -1;
     if (isfinite(ratio))
         eng_diff_text(d, "distinct x%.3g", ratio);
