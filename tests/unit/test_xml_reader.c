@@ -686,8 +686,8 @@ static void test_blocks_misc(void)
     const char *const paths[] = { "a", "@k", "b.c" };
     const char *docs[] = {
         "<x><?p <r>?><r k='>'><a><![CDATA[</r>]]></a></r><!-- <r> --><r/><r k=\"1\"/></x>",
-        "<!DOCTYPE x SYSTEM \"x.dtd\" [<!ELEMENT r ANY><!ATTLIST r k CDATA \"d>\">]><x>"
-        "<r><b><c>deep</c></b></r><y><r>no</r></y></x>",
+        ("<!DOCTYPE x SYSTEM \"x.dtd\" [<!ELEMENT r ANY><!ATTLIST r k CDATA \"d>\">]><x>"
+         "<r><b><c>deep</c></b></r><y><r>no</r></y></x>"),
         "<x>\n<r>\n<a>1</a>\n</r>\n<r><a>2</a><unclosed></r>\n<r><a>3</a></r></x>",
         "<x><r><a>1</a></r><r><a>2</a></r><r><a>3</a>",
         "<x><r a='1' <r><a>2</a></r></x>",
