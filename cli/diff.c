@@ -19,7 +19,7 @@ static const char *const diff_options[] = {
     "--json", "--thresholds", "--max-psi", "--max-missing-delta",
     "--max-violation-rate-delta", "--max-quarantine-rate-delta", "--max-distinct-ratio",
     "--max-mean-shift", "--max-new-categories", "--max-new-date-formats",
-    "--allow-type-change", "--help"};
+    "--max-type-share-drop", "--allow-type-change", "--help"};
 
 /* The options taking a number, and where it goes. */
 static double *number_slot(assay_diff_opts *o, const char *name)
@@ -27,10 +27,10 @@ static double *number_slot(assay_diff_opts *o, const char *name)
     static const char *const names[] = {
         "--max-psi", "--max-missing-delta", "--max-violation-rate-delta",
         "--max-quarantine-rate-delta", "--max-distinct-ratio", "--max-mean-shift",
-        "--max-new-categories", "--max-new-date-formats"};
+        "--max-new-categories", "--max-new-date-formats", "--max-type-share-drop"};
     double *slots[] = {&o->psi, &o->missing_rate_delta, &o->violation_rate_delta,
                        &o->quarantine_rate_delta, &o->distinct_ratio, &o->mean_shift,
-                       &o->new_categories, &o->new_date_formats};
+                       &o->new_categories, &o->new_date_formats, &o->type_share_drop};
     for (size_t i = 0; i < sizeof names / sizeof *names; i++)
         if (strcmp(name, names[i]) == 0)
             return slots[i];

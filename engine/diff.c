@@ -30,6 +30,7 @@ static const struct {
     [ENG_DT_NEW_CATEGORIES] = {"new_categories", NAN},
     [ENG_DT_NEW_DATE_FORMATS] = {"new_date_formats", NAN},
     [ENG_DT_TYPE] = {"type_change", 0},
+    [ENG_DT_TYPE_SHARE] = {"type_share_drop", 0.01},
 };
 
 const char *eng_dt_key(eng_dt k)
@@ -42,7 +43,7 @@ ASSAY_API void assay_diff_opts_init(assay_diff_opts *o)
     memset(o, 0, sizeof *o);
     o->psi = o->missing_rate_delta = o->violation_rate_delta = NAN;
     o->quarantine_rate_delta = o->distinct_ratio = o->mean_shift = NAN;
-    o->new_categories = o->new_date_formats = NAN;
+    o->new_categories = o->new_date_formats = o->type_share_drop = NAN;
 }
 
 static assay_status usage(assay_error *err, const char *fmt, ...)
@@ -166,7 +167,8 @@ static void apply_flags(eng_diff *d, const assay_diff_opts *o)
         [ENG_DT_QUARANTINE] = o->quarantine_rate_delta,
         [ENG_DT_DISTINCT] = o->distinct_ratio, [ENG_DT_MEAN] = o->mean_shift,
         [ENG_DT_NEW_CATEGORIES] = o->new_categories,
-        [ENG_DT_NEW_DATE_FORMATS] = o->new_date_formats, [ENG_DT_TYPE] = NAN};
+        [ENG_DT_NEW_DATE_FORMATS] = o->new_date_formats, [ENG_DT_TYPE] = NAN,
+        [ENG_DT_TYPE_SHARE] = o->type_share_drop};
     for (int k = 0; k < ENG_DT_COUNT; k++)
         if (!isnan(flags[k]))
             d->global[k] = flags[k];
@@ -184,6 +186,12 @@ static double limit_for(const eng_diff *d, eng_dt k)
     if (v && limit_of("", "", (int)k, v, &lim, &ignored) == ASSAY_OK)
         return lim;
     return d->global[k];
+}
+
+bool eng_diff_own_limit(const eng_diff *d, eng_dt k)
+{
+    json_t *own = d->cur_name ? json_object_get(d->limits, d->cur_name) : NULL;
+    return json_object_get(own, dt_info[k].key) != NULL;
 }
 
 /* ---- the report --------------------------------------------------------- */

@@ -18,6 +18,13 @@
 #define ENG_PSI_EPSILON 1e-4
 #define ENG_PSI_BINS 10      /* numeric PSI: the baseline's deciles */
 #define ENG_PSI_TOP 10       /* categorical PSI: the baseline's top values */
+/* A field whose baseline values are more than this share distinct is id-like
+ * (order numbers, e-mails): its PSI and mean shift are reported, not judged,
+ * unless the thresholds file names a limit for that field. */
+#define ENG_ID_LIKE_SHARE 0.9
+/* The dominant type of a field must read at least this share of the
+ * baseline's non-missing values for type_share to apply. */
+#define ENG_TYPE_SHARE_MIN 0.5
 
 typedef enum eng_dt {
     ENG_DT_PSI,
@@ -29,6 +36,7 @@ typedef enum eng_dt {
     ENG_DT_NEW_CATEGORIES,
     ENG_DT_NEW_DATE_FORMATS,
     ENG_DT_TYPE,          /* inferred type changed: 1, else 0 */
+    ENG_DT_TYPE_SHARE,    /* drop of the dominant type's share */
     ENG_DT_COUNT
 } eng_dt;
 
@@ -61,6 +69,8 @@ void eng_diff_text(eng_diff *d, const char *fmt, ...) __attribute__((format(prin
  * {name, value, limit, crossed} in the entry's "thresholds" and marks the
  * table's last token with '*' when crossed. -1 out of memory. */
 int eng_diff_judge(eng_diff *d, eng_dt k, double value);
+/* Whether the thresholds file gives the entry's field its own limit for k. */
+bool eng_diff_own_limit(const eng_diff *d, eng_dt k);
 /* Ends the entry: its table line joins the table. -1 out of memory. */
 int eng_diff_end(eng_diff *d);
 /* {"baseline": a, "new": b, "delta": b - a} (null where not finite). */
@@ -69,6 +79,16 @@ json_t *eng_diff_triple(double a, double b);
 /* The two comparisons: fill d from two documents of one kind. */
 assay_status eng_diff_profiles(eng_diff *d, json_t *base, json_t *cur);
 assay_status eng_diff_stats(eng_diff *d, json_t *base, json_t *cur);
+
+/* The dominant non-string type of profile field f (an entry of a profile's
+ * "fields"): of integer, number, boolean, date, datetime, time the one that
+ * reads the most non-missing values (the first on a tie), when it reads at
+ * least ENG_TYPE_SHARE_MIN of them; NULL otherwise (also without non-missing
+ * values). *share gets its share (NaN without non-missing values). */
+const char *eng_dominant_type(const json_t *f, double *share);
+/* The share of f's non-missing values that read as type (a key of "types");
+ * NaN when f has no non-missing values. */
+double eng_type_share(const json_t *f, const char *type);
 
 /* Population stability index of two distributions over n bins (each summing
  * to about 1): sum (c - b) ln(c / b), every proportion floored at

@@ -1,7 +1,8 @@
 /* engine/diff_profile.c — `assay diff` of two profiles: per field (matched by
  * name) the change in missing rate, distinct count, mean and quantiles, the
  * population stability index, new and vanished categories, new date formats
- * and a changed inferred type. Formulas: docs/diff.md. */
+ * a changed inferred type and the drop in the share of values of the
+ * baseline's dominant type. Formulas: docs/diff.md. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -94,20 +95,57 @@ double eng_psi_categorical(const stats_topk *base, const stats_topk *cur)
     return eng_psi(pb, pc, n + 1);
 }
 
-/* ---- one field ---------------------------------------------------------- */
-
-typedef struct side {
-    json_t *f;
-    uint64_t count, missing, nonmissing, ncount;
-    stats_kll *kll;
-    stats_topk *top;
-} side;
+/* ---- type share ---------------------------------------------------------- */
 
 static uint64_t ucount(const json_t *o, const char *key)
 {
     json_int_t v = json_integer_value(json_object_get(o, key));
     return v > 0 ? (uint64_t)v : 0;
 }
+
+/* Non-missing values: every one reads as a string; older documents without
+ * that count: count - missing. */
+static uint64_t nonmissing_of(const json_t *f)
+{
+    json_t *types = json_object_get(f, "types");
+    uint64_t count = ucount(f, "count"), missing = ucount(f, "missing");
+    return json_object_get(types, "string") ? ucount(types, "string")
+           : count > missing                ? count - missing
+                                            : 0;
+}
+
+double eng_type_share(const json_t *f, const char *type)
+{
+    uint64_t n = nonmissing_of(f);
+    return n ? (double)ucount(json_object_get(f, "types"), type) / (double)n : NAN;
+}
+
+const char *eng_dominant_type(const json_t *f, double *share)
+{
+    static const char *const candidates[] = {"integer", "number", "boolean",
+                                             "date",    "datetime", "time"};
+    const char *best = NULL;
+    double top = NAN;
+    for (size_t i = 0; i < sizeof candidates / sizeof *candidates; i++) {
+        double s = eng_type_share(f, candidates[i]);
+        if (!isnan(s) && (isnan(top) || s > top)) {
+            top = s;
+            best = candidates[i];
+        }
+    }
+    *share = top;
+    return !isnan(top) && top >= ENG_TYPE_SHARE_MIN ? best : NULL;
+}
+
+/* ---- one field ---------------------------------------------------------- */
+
+typedef struct side {
+    json_t *f;
+    uint64_t count, missing, nonmissing, ncount;
+    bool id_like;          /* baseline: more than ENG_ID_LIKE_SHARE distinct */
+    stats_kll *kll;
+    stats_topk *top;
+} side;
 
 static void side_free(side *s)
 {
@@ -122,9 +160,9 @@ static assay_status side_load(eng_diff *d, side *s, json_t *f, const char *which
     s->f = f;
     s->count = ucount(f, "count");
     s->missing = ucount(f, "missing");
-    json_t *types = json_object_get(f, "types");
-    s->nonmissing = json_object_get(types, "string") ? ucount(types, "string")
-                    : s->count > s->missing ? s->count - s->missing : 0;
+    s->nonmissing = nonmissing_of(f);
+    double distinct = (double)ucount(json_object_get(f, "distinct"), "estimate");
+    s->id_like = s->nonmissing > 0 && distinct > ENG_ID_LIKE_SHARE * (double)s->nonmissing;
     json_t *num = json_object_get(f, "numeric");
     s->ncount = ucount(num, "count");
     json_t *sk = json_object_get(num, "sketch");
@@ -178,6 +216,12 @@ static int missing_and_distinct(eng_diff *d, const side *a, const side *b)
            eng_diff_judge(d, ENG_DT_DISTINCT, ratio > 0 ? fmax(ratio, 1 / ratio) : NAN);
 }
 
+/* Judges k unless the field is id-like and has no limit of its own. */
+static int judge_unless_id(eng_diff *d, const side *a, eng_dt k, double v)
+{
+    return a->id_like && !eng_diff_own_limit(d, k) ? 0 : eng_diff_judge(d, k, v);
+}
+
 static int numeric(eng_diff *d, const side *a, const side *b)
 {
     json_t *na = json_object_get(a->f, "numeric"), *nb = json_object_get(b->f, "numeric");
@@ -193,7 +237,7 @@ static int numeric(eng_diff *d, const side *a, const side *b)
         set_metric(d, "mean", m))
         return -1;
     eng_diff_text(d, "mean %+.4g", mb - ma);
-    if (eng_diff_judge(d, ENG_DT_MEAN, shift))
+    if (judge_unless_id(d, a, ENG_DT_MEAN, shift))
         return -1;
     json_t *q = json_object(), *qa = json_object_get(na, "quantiles");
     const char *key;
@@ -222,7 +266,7 @@ static int psi(eng_diff *d, const side *a, const side *b)
         return 0;
     json_t *m = json_pack("{s:f, s:s}", "value", v, "method", num ? "deciles" : "top values");
     eng_diff_text(d, "psi %.4f", v);
-    return set_metric(d, "psi", m) || eng_diff_judge(d, ENG_DT_PSI, v);
+    return set_metric(d, "psi", m) || judge_unless_id(d, a, ENG_DT_PSI, v);
 }
 
 /* Values of one's top list that other's exact sketch does not hold. */
@@ -295,6 +339,28 @@ static int formats_and_type(eng_diff *d, const side *a, const side *b)
     return eng_diff_judge(d, ENG_DT_TYPE, changed ? 1 : 0);
 }
 
+/* The share of non-missing values of the baseline's dominant type on both
+ * sides; judged: the drop baseline - new. */
+static int type_share(eng_diff *d, const side *a, const side *b)
+{
+    double sa;
+    const char *type = eng_dominant_type(a->f, &sa);
+    if (!type)
+        return 0;
+    double sb = eng_type_share(b->f, type);
+    json_t *m = eng_diff_triple(sa, sb);
+    if (m && json_object_set_new(m, "type", json_string(type))) {
+        json_decref(m);
+        return -1;
+    }
+    if (set_metric(d, "type_share", m))
+        return -1;
+    if (isnan(sb))
+        return 0;
+    eng_diff_text(d, "%s share %+.4f", type, sb - sa);
+    return eng_diff_judge(d, ENG_DT_TYPE_SHARE, sa - sb);
+}
+
 static assay_status compare_field(eng_diff *d, json_t *fa, json_t *fb)
 {
     side a, b;
@@ -307,6 +373,10 @@ static assay_status compare_field(eng_diff *d, json_t *fa, json_t *fb)
         return st;
     }
     int rc = eng_diff_begin(d, d->fields, "field", name, "compared");
+    if (!rc && a.id_like) {
+        eng_diff_text(d, "id-like");
+        rc = set_metric(d, "id_like", json_true());
+    }
     if (!rc)
         rc = missing_and_distinct(d, &a, &b);
     if (!rc)
@@ -317,6 +387,8 @@ static assay_status compare_field(eng_diff *d, json_t *fa, json_t *fb)
         rc = categories(d, &a, &b);
     if (!rc)
         rc = formats_and_type(d, &a, &b);
+    if (!rc)
+        rc = type_share(d, &a, &b);
     if (!rc)
         rc = eng_diff_end(d);
     side_free(&a);

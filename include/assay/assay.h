@@ -250,6 +250,7 @@ typedef struct assay_diff_opts {
     double mean_shift;
     double new_categories;
     double new_date_formats;
+    double type_share_drop;         /* drop of the dominant type's share */
     int allow_type_change;          /* 1: an inferred type change is no drift */
     assay_tempfile_fn on_tempfile;  /* as for assay_check_opts; may be NULL */
     void *tempfile_ctx;

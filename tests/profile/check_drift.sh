@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # check_drift.sh ASSAY SHARED — assay diff and assay merge on generated orders.
 #
-# 1. The profile of gen_orders.py (20000 rows, seed 1) as baseline; the same
-#    generator with a fault rate of 1.0 (every row one fault) must be drift (exit 1, the drifted
-#    fields named); the default rate with another seed must not (exit 0).
+# 1. The profile of gen_orders.py (20000 rows, seed 1, the default fault rate
+#    0.05) as baseline; the same generator at 5x the fault rate (0.25) must be
+#    drift (exit 1, order_date's type_share_drop named: the share of values
+#    that read as dates falls); the default rate with another seed must not
+#    (exit 0), nor 40000 rows at the default rate (sequential order ids are
+#    id-like: their PSI is reported, not judged).
 # 2. The profiles of the two halves of a file, merged, against the profile of
 #    the whole: counts equal exactly, distinct within 3%, quantiles within the
 #    sketch's rank error.
@@ -18,9 +21,10 @@ trap 'rm -rf "$tmp"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
 
 python3 "$gen" --rows 20000 --seed 1 >"$tmp/base.csv" &&
-python3 "$gen" --rows 20000 --seed 2 --faults 1.0 >"$tmp/faulty.csv" &&
-python3 "$gen" --rows 20000 --seed 3 >"$tmp/other.csv" || fail "generator"
-for f in base faulty other; do
+python3 "$gen" --rows 20000 --seed 2 --faults 0.25 >"$tmp/faulty.csv" &&
+python3 "$gen" --rows 20000 --seed 3 >"$tmp/other.csv" &&
+python3 "$gen" --rows 40000 --seed 4 >"$tmp/larger.csv" || fail "generator"
+for f in base faulty other larger; do
   "$assay" profile "$tmp/$f.csv" --json "$tmp/$f.json" >/dev/null 2>&1 ||
     fail "assay profile $f.csv"
 done
@@ -31,10 +35,19 @@ cat "$tmp/drift.txt"
 [ $rc -eq 1 ] || fail "diff against the faulty data: exit $rc, want 1"
 grep -q '^fields: .*DRIFT: .*crossed: [a-z_]*: ' "$tmp/drift.txt" ||
   fail "the summary does not name the drifted fields"
+grep -q '^fields: .*DRIFT: .*order_date: type_share_drop' "$tmp/drift.txt" ||
+  fail "order_date's type share drop is not named"
+grep -q '^order_date .* date share -0\.0[0-9]*\*' "$tmp/drift.txt" ||
+  fail "order_date's line does not mark its date share"
 
 "$assay" diff "$tmp/base.json" "$tmp/other.json" >"$tmp/same.txt"
 rc=$?
 [ $rc -eq 0 ] || { cat "$tmp/same.txt"; fail "diff against another seed: exit $rc, want 0"; }
+
+"$assay" diff "$tmp/base.json" "$tmp/larger.json" >"$tmp/larger.txt"
+rc=$?
+[ $rc -eq 0 ] || { cat "$tmp/larger.txt"; fail "diff against 40000 rows: exit $rc, want 0"; }
+grep -q '^order_id .*id-like' "$tmp/larger.txt" || fail "order_id is not marked id-like"
 
 # halves: the header, then each half of the data lines
 lines=$(($(wc -l <"$tmp/base.csv") - 1))

@@ -2,7 +2,8 @@
  * identical distributions give about 0, a normal shifted by half a standard
  * deviation gives about 0.25 (for normals PSI tends to the squared shift in
  * standard deviations), categorical PSI equals the formula worked by hand,
- * and empty bins count as ENG_PSI_EPSILON. */
+ * and empty bins count as ENG_PSI_EPSILON; the dominant type and its share
+ * (type_share) over the non-missing values. */
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -101,8 +102,56 @@ static void test_psi_categorical(void)
     stats_topk_free(c);
 }
 
+/* A profile field with the given type counts ("string": non-missing). */
+static json_t *field(int count, int missing, int integer, int date, int string)
+{
+    return json_pack("{s:s, s:i, s:i, s:{s:i, s:i, s:i, s:i, s:i, s:i, s:i}}", "name", "f",
+                     "count", count, "missing", missing, "types", "integer", integer,
+                     "number", integer, "boolean", 0, "date", date, "datetime", 0, "time",
+                     0, "string", string);
+}
+
+static void test_type_share(void)
+{
+    double s;
+    /* 950 of 1000 non-missing values are dates; missing values do not count */
+    json_t *f = field(1100, 100, 3, 950, 1000);
+    CHECK(f);
+    const char *t = eng_dominant_type(f, &s);
+    CHECK_MSG(t && strcmp(t, "date") == 0, "%s", t ? t : "(none)");
+    CHECK_MSG(fabs(s - 0.95) < 1e-12, "%g", s);
+    CHECK(fabs(eng_type_share(f, "integer") - 0.003) < 1e-12);
+    json_decref(f);
+    /* integer and number tie: the first candidate wins */
+    f = field(10, 0, 8, 0, 10);
+    t = eng_dominant_type(f, &s);
+    CHECK(t && strcmp(t, "integer") == 0 && fabs(s - 0.8) < 1e-12);
+    json_decref(f);
+    /* under half of the values: no dominant type, the share still given */
+    f = field(100, 0, 0, 49, 100);
+    CHECK(eng_dominant_type(f, &s) == NULL);
+    CHECK(fabs(s - 0.49) < 1e-12);
+    json_decref(f);
+    /* exactly half: dominant */
+    f = field(100, 0, 0, 50, 100);
+    CHECK(eng_dominant_type(f, &s) != NULL);
+    json_decref(f);
+    /* no non-missing values: nothing to judge */
+    f = field(5, 5, 0, 0, 0);
+    CHECK(eng_dominant_type(f, &s) == NULL && isnan(s));
+    CHECK(isnan(eng_type_share(f, "date")));
+    json_decref(f);
+    /* without a "string" count: count - missing */
+    f = json_pack("{s:i, s:i, s:{s:i}}", "count", 40, "missing", 20, "types", "date", 15);
+    CHECK(f && fabs(eng_type_share(f, "date") - 0.75) < 1e-12);
+    t = eng_dominant_type(f, &s);
+    CHECK(t && strcmp(t, "date") == 0);
+    json_decref(f);
+}
+
 int main(void)
 {
+    test_type_share();
     test_psi_formula();
     test_psi_numeric();
     test_psi_categorical();
