@@ -122,13 +122,25 @@ static long long key_count(const json_t *o, const char *k)
     return count_of(json_object_get(o, k));
 }
 
-/* A number as shown: integers exactly, others with 6 significant digits. */
+/* A real as shown: whole numbers in full up to 15 digits (an order id of
+ * 1099630 is not 1.09963e+06), others with 8 significant digits. */
+static const char *real_text(char *buf, size_t cap, double x)
+{
+    if (x == floor(x) && fabs(x) < 1e15)
+        snprintf(buf, cap, "%.0f", x);
+    else
+        snprintf(buf, cap, "%.8g", x);
+    return buf;
+}
+
+/* A number as shown: integers exactly, reals as real_text. */
 static void num(hw *w, const json_t *v)
 {
+    char buf[64];
     if (json_is_integer(v))
         wr(w, "%lld", (long long)json_integer_value(v));
     else if (json_is_real(v))
-        wr(w, "%.6g", json_real_value(v));
+        wr(w, "%s", real_text(buf, sizeof buf, json_real_value(v)));
     else
         raw(w, "<i>-</i>");
 }
@@ -306,18 +318,21 @@ static void quantile_strip(hw *w, const json_t *num_o)
         double x0 = X(v[a]), x1 = X(v[b]);
         wr(w,
            "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%d\" fill=\"%s\">"
-           "<title>%s..%s: %.6g .. %.6g</title></rect>",
+           "<title>%s..%s: %.8g .. %.8g</title></rect>",
            x0, 18 - h[k] / 2.0, x1 - x0 > 1 ? x1 - x0 : 1, h[k], fill[k], qk[a], qk[b],
            v[a], v[b]);
     }
     if (have[3])
         wr(w, "<line x1=\"%.1f\" y1=\"4\" x2=\"%.1f\" y2=\"32\" stroke=\"#102a43\" "
-              "stroke-width=\"2\"><title>p50: %.6g</title></line>",
+              "stroke-width=\"2\"><title>p50: %.8g</title></line>",
            X(v[3]), X(v[3]), v[3]);
-    wr(w, "<text x=\"%.1f\" y=\"48\" text-anchor=\"start\">min %.6g</text>", L, mn);
-    wr(w, "<text x=\"%.1f\" y=\"48\" text-anchor=\"end\">max %.6g</text>", R, mx);
+    char a[64], b[64];
+    wr(w, "<text x=\"%.1f\" y=\"48\" text-anchor=\"start\">min %s</text>", L,
+       real_text(a, sizeof a, mn));
+    wr(w, "<text x=\"%.1f\" y=\"48\" text-anchor=\"end\">max %s</text>", R,
+       real_text(b, sizeof b, mx));
     if (have[3])
-        wr(w, "<text x=\"%.1f\" y=\"48\" text-anchor=\"middle\">p50 %.6g</text>", W / 2,
+        wr(w, "<text x=\"%.1f\" y=\"48\" text-anchor=\"middle\">p50 %.8g</text>", W / 2,
            v[3]);
     raw(w, "</svg>");
 #undef X

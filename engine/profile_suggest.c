@@ -395,11 +395,27 @@ static json_t *field_rules(sg *s, const json_t *fd, long long records)
     } else if (inf && (strcmp(inf, "date") == 0 || strcmp(inf, "datetime") == 0 ||
                        strcmp(inf, "time") == 0)) {
         json_t *fm = formats_by_count(json_object_get(fd, "date_formats"));
+        size_t optional = 0; /* Table Schema "any" patterns ([.S+] sections) */
+        for (size_t k = 0; fm && k < json_array_size(fm); k++)
+            optional += strchr(json_string_value(json_array_get(fm, k)), '[') != NULL;
         if (!fm)
             s->st = ASSAY_E_NOMEM;
         else if (json_array_size(fm) == 0)
             json_decref(fm);
-        else {
+        else if (optional == json_array_size(fm)) {
+            /* Only the built-in ISO 8601 variants read the values: a
+             * "formats" list cannot name them, Table Schema's "any" does. */
+            type = inf;
+            json_decref(fm);
+            put(s, f, "format", json_string("any"));
+            note(s, notes, "format", "every value is an ISO 8601 %s (Table Schema \"any\")",
+                 inf);
+        } else if (optional) {
+            /* ISO variants mixed with other formats: no rules key lists both. */
+            json_decref(fm);
+            note(s, notes, "type", "a %s column mixing ISO 8601 variants with other "
+                 "formats: left a string; list its formats by hand", inf);
+        } else {
             type = inf;
             size_t nf = json_array_size(fm);
             json_t *first = json_array_get(fm, 0);
