@@ -4,6 +4,7 @@
  * standard output). */
 #include <stdint.h>
 #include <stdio.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -14,7 +15,10 @@
 static const char *const profile_options[] = {
     "--rules", "--json", "--html", "--suggest", "--format", "--encoding", "--record-path",
     "--delimiter", "--quote", "--no-header", "--max-record-bytes", "--max-field-bytes",
-    "--shapes-after", "--top-after", "--no-table", "--quiet", "--help"};
+    "--shapes-after", "--top-after", "--jobs", "--batch-records", "--no-table", "--quiet", "--help"};
+
+#define JOBS_MAX 256
+#define BATCH_RECORDS_MAX 1000000
 
 typedef struct profile_args {
     assay_profile_opts opts;
@@ -96,6 +100,25 @@ static int parse_format(const char *name, const char *v, assay_format *out)
                            s ? s : "", s ? "'?)" : "");
 }
 
+/* -j N: 0 profiles on the reading thread itself; 1..256 worker threads. */
+static int parse_jobs(const char *name, const char *s, unsigned *out)
+{
+    char *end;
+    unsigned long long v = s[0] >= '0' && s[0] <= '9' ? strtoull(s, &end, 10) : 0;
+    if (s[0] < '0' || s[0] > '9' || *end || v > JOBS_MAX)
+        return cli_usage_error("profile", "invalid value '%s' for %s: expected a number of "
+                               "worker threads from 0 to %d", s, name, JOBS_MAX);
+    *out = (unsigned)v;
+    return 0;
+}
+
+/* -j's default: one worker per online core. */
+static unsigned default_jobs(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : n > JOBS_MAX ? JOBS_MAX : (unsigned)n;
+}
+
 /* The option's value: attached (--json=FILE) or the next argument. */
 static int value_of(int argc, char **argv, int *i, const char *attached, const char **out)
 {
@@ -143,6 +166,16 @@ static int apply(profile_args *a, const char *name, const char *v)
         return parse_count(name, v, &o->shapes_after) ? CLI_EXIT_USAGE : 0;
     else if (!strcmp(name, "--top-after"))
         return parse_count(name, v, &o->top_after) ? CLI_EXIT_USAGE : 0;
+    else if (!strcmp(name, "-j") || !strcmp(name, "--jobs"))
+        return parse_jobs(name, v, &o->jobs);
+    else if (!strcmp(name, "--batch-records")) {
+        if (parse_count(name, v, &n))
+            return CLI_EXIT_USAGE;
+        if (n > BATCH_RECORDS_MAX)
+            return cli_usage_error("profile", "invalid value '%s' for %s: expected a number of "
+                                   "records from 1 to %d", v, name, BATCH_RECORDS_MAX);
+        o->batch_records = (size_t)n;
+    }
     return 0;
 }
 
@@ -151,7 +184,7 @@ static int takes_value(const char *name)
     static const char *const with[] = {
         "-r", "--rules", "--json", "--html", "--suggest", "-f", "--format", "--encoding",
         "--record-path", "--delimiter", "--quote", "--max-record-bytes", "--max-field-bytes",
-        "--shapes-after", "--top-after"};
+        "--shapes-after", "--top-after", "-j", "--jobs", "--batch-records"};
     for (size_t k = 0; k < sizeof with / sizeof *with; k++)
         if (!strcmp(name, with[k]))
             return 1;
@@ -178,6 +211,10 @@ static int parse(int argc, char **argv, profile_args *a)
             a->opts.no_table = 1;
         } else if (!strcmp(v, "--quiet")) {
             a->quiet = 1;
+        } else if (v[1] == 'j' && v[2]) { /* -jN */
+            int rc = apply(a, "-j", v + 2);
+            if (rc)
+                return rc;
         } else {
             char name[64];
             const char *eq = strchr(v, '='), *attached = NULL;
@@ -231,16 +268,17 @@ int cli_profile(int argc, char **argv)
     profile_args a;
     memset(&a, 0, sizeof a);
     assay_profile_opts_init(&a.opts);
+    a.opts.jobs = default_jobs();
     a.inputs = calloc((size_t)argc, sizeof *a.inputs);
     if (!a.inputs) {
         cli_error("%s", assay_strerror(ASSAY_E_NOMEM));
         return CLI_EXIT_SYSTEM;
     }
-    int rc = parse(argc, argv, &a);
+    int rc = parse(argc, argv, &a); /* -1: go on (0: --help was shown) */
     assay_rules *rules = NULL;
     if (rc < 0 && a.rules)
         rc = load_rules(a.rules, &rules);
-    if (rc > 0 || (rc == 0 && a.rules && !rules)) {
+    if (rc >= 0 && !(rc == 0 && a.rules && rules)) {
         free(a.inputs);
         return rc;
     }

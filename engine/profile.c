@@ -199,8 +199,25 @@ static assay_status add_value(prof_run *run, size_t i, const char *p, size_t n, 
 {
     if (i == SIZE_MAX)
         return ASSAY_OK;
-    if (prof_field_add(&run->fields[i], &run->ctx, p, n, null_json, utf8_known))
+    if (run->par)
+        return prof_par_value(run, i, p, n, null_json, utf8_known);
+    run->b_vals++;
+    run->b_bytes += p ? n : 0;
+    if (prof_field_add(&run->fields[i], &run->ctx, p, n, null_json, utf8_known, run->rec_no))
         return ASSAY_E_NOMEM;
+    return ASSAY_OK;
+}
+
+/* The record's values are all added: with -j, maybe the end of a batch. */
+static assay_status end_record(prof_run *run)
+{
+    if (run->par)
+        return prof_par_record(run);
+    if (prof_batch_full(run, ++run->b_records, run->b_vals, run->b_bytes)) {
+        for (size_t i = 0; i < run->nfields; i++)
+            prof_field_end_batch(&run->fields[i]);
+        run->b_records = run->b_vals = run->b_bytes = 0;
+    }
     return ASSAY_OK;
 }
 
@@ -281,6 +298,7 @@ static assay_status read_csv(prof_run *run, eng_input *in, prof_input *pi, count
                 return st;
             have_cols = true;
         }
+        run->rec_no = run->records + pi->records;
         pi->records++;
         pi->ragged += rec.nfields != pi->ncols;
         size_t n = rec.nfields < pi->ncols ? rec.nfields : pi->ncols;
@@ -289,6 +307,8 @@ static assay_status read_csv(prof_run *run, eng_input *in, prof_input *pi, count
             if ((st = add_value(run, pi->col_field[c], rec.fields[c].p, rec.fields[c].n,
                                 false, utf8)))
                 return st;
+        if ((st = end_record(run)))
+            return st;
         if ((pi->records & 0xFFF) == 0 && (st = check_interrupt(run)))
             return st;
     }
@@ -490,6 +510,7 @@ static assay_status read_doc(prof_run *run, eng_input *in, prof_input *pi, count
             pi->unparsed += !rec.continued;
             continue;
         }
+        run->rec_no = run->records + pi->records;
         pi->records++;
         bool utf8 = !rec.bad_utf8;
         for (size_t i = 0; i < np && !st; i++) {
@@ -501,6 +522,8 @@ static assay_status read_doc(prof_run *run, eng_input *in, prof_input *pi, count
         }
         for (size_t k = 0; !r && k < rec.doc->nextra && !st; k++)
             st = add_extra(run, &rec, &rec.doc->extra[k], xml);
+        if (!st)
+            st = end_record(run);
         if (!st && (pi->records & 0xFFF) == 0)
             st = check_interrupt(run);
     }
@@ -808,11 +831,19 @@ ASSAY_API assay_status assay_profile_run(const assay_rules *rules, const assay_p
     run.rules = rules;
     run.opts = opts;
     run.err = &res->error;
+    run.batch_records = opts->batch_records ? opts->batch_records : PROF_PAR_RECORDS;
     core_buf_init(&run.name, 0);
     core_buf_init(&run.value, 0);
     assay_status st = setup(&run);
+    if (!st && opts->jobs)
+        st = prof_par_start(&run, opts->jobs);
     for (size_t k = 0; !st && k < run.ninputs; k++)
         st = read_input(&run, k);
+    assay_status pst = prof_par_finish(&run, st == ASSAY_OK);
+    if (!st)
+        st = pst;
+    for (size_t i = 0; !st && i < run.nfields; i++) /* the last batch */
+        prof_field_end_batch(&run.fields[i]);
     if (st == ASSAY_E_NOMEM && !res->error.message[0])
         fail(&run, st, "out of memory");
     st = finish(&run, st, res);

@@ -174,11 +174,12 @@ static bool is_space(unsigned char c)
     return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f';
 }
 
-/* Can the first byte start one of the formats tried? Digits, and the first
- * letters of English month and day names. */
-static bool may_be_temporal(const char *p, size_t n)
+/* Can the value be one of the formats tried? The first byte a digit, or the
+ * first letter of an English month or day name; and every format has a
+ * digit somewhere (a day, a year, an hour). */
+static bool may_be_temporal(const char *p, size_t n, bool digit)
 {
-    if (n < 4 || n > 64)
+    if (n < 4 || n > 64 || !digit)
         return false;
     unsigned char c = (unsigned char)p[0];
     if (c >= '0' && c <= '9')
@@ -262,7 +263,8 @@ static int tkey_cmp(const prof_tkey *x, const prof_tkey *y)
     return x->b < y->b ? -1 : x->b > y->b;
 }
 
-static void add_temporal(prof_field *f, val_date_worker *w, int kind, const val_dt *v)
+static void add_temporal(prof_field *f, val_date_worker *w, int kind, const val_dt *v,
+                         uint64_t record)
 {
     prof_tkey k;
     temporal_key(f, w, kind, v, &k);
@@ -270,32 +272,35 @@ static void add_temporal(prof_field *f, val_date_worker *w, int kind, const val_
     if (!f->thas[kind] || tkey_cmp(&k, &f->tkmin[kind]) < 0) {
         f->tkmin[kind] = k;
         f->tmin[kind] = *v;
+        f->trec_min[kind] = record;
     }
     if (!f->thas[kind] || tkey_cmp(&k, &f->tkmax[kind]) > 0) {
         f->tkmax[kind] = k;
         f->tmax[kind] = *v;
+        f->trec_max[kind] = record;
     }
     f->thas[kind] = true;
 }
 
-static void try_temporal(prof_field *f, const char *p, size_t n, bool numeric)
+static void try_temporal(prof_field *f, const char *p, size_t n, bool numeric, bool digit,
+                         uint64_t record)
 {
     val_date_result r;
     if (f->rw) { /* the rules' own formats first */
         val_date_parse(f->rw, p, n, &r);
         if (r.status != VAL_DATE_INVALID && r.format >= 0) {
             f->rfmt[r.format]++;
-            add_temporal(f, f->rw, f->rkind, &r.value);
+            add_temporal(f, f->rw, f->rkind, &r.value, record);
             return;
         }
     }
-    if (numeric || !may_be_temporal(p, n))
+    if (numeric || !may_be_temporal(p, n, digit))
         return;
     for (int k = 0; k < PROF_KINDS; k++) {
         val_date_parse(f->w[k], p, n, &r);
         if (r.status != VAL_DATE_INVALID && r.format >= 0) {
             f->fmt[k][r.format]++;
-            add_temporal(f, f->w[k], k, &r.value);
+            add_temporal(f, f->w[k], k, &r.value, record);
             return;
         }
     }
@@ -305,15 +310,41 @@ static int add_number(prof_field *f, double x)
 {
     if (!isfinite(x))
         return 0;
+    if (x == 0)
+        x = 0; /* -0 and 0: one minimum whatever order they come in */
     f->ncount++;
     if (x < f->nmin)
         f->nmin = x;
     if (x > f->nmax)
         f->nmax = x;
-    double d = x - f->mean;
-    f->mean += d / (double)f->ncount;
-    f->m2 += d * (x - f->mean);
+    f->bn++;
+    double d = x - f->bmean;
+    f->bmean += d / (double)f->bn;
+    f->bm2 += d * (x - f->bmean);
     return stats_kll_add(f->kll, x);
+}
+
+void prof_field_fold(prof_field *f, uint64_t n, double mean, double m2)
+{
+    if (!n)
+        return;
+    if (!f->fn) {
+        f->mean = mean;
+        f->m2 = m2;
+    } else {
+        double na = (double)f->fn, nb = (double)n, nt = na + nb;
+        double d = mean - f->mean;
+        f->mean += d * (nb / nt);
+        f->m2 += m2 + d * d * (na * nb / nt);
+    }
+    f->fn += n;
+}
+
+void prof_field_end_batch(prof_field *f)
+{
+    prof_field_fold(f, f->bn, f->bmean, f->bm2);
+    f->bn = 0;
+    f->bmean = f->bm2 = 0;
 }
 
 /* Reads the value as a number; true when it is one (*x its value, NaN for
@@ -366,7 +397,7 @@ static size_t text_cut(const char *p, size_t n)
 }
 
 int prof_field_add(prof_field *f, const prof_ctx *c, const char *p, size_t n, bool null_json,
-                   bool utf8_known)
+                   bool utf8_known, uint64_t record)
 {
     f->count++;
     if (!p) {
@@ -383,17 +414,18 @@ int prof_field_add(prof_field *f, const prof_ctx *c, const char *p, size_t n, bo
     int rc = 0;
     uint64_t h = XXH3_64bits(p, n);
     rc |= stats_distinct_add(f->distinct, h);
-    if (f->top_seen < c->top_after) {
+    if (record < c->top_after) {
         f->top_seen++;
         rc |= stats_topk_add(f->top, p, n, h);
     }
     /* one scan: high bytes and continuation bytes */
-    unsigned any = 0;
+    unsigned any = 0, digits = 0;
     size_t cont = 0;
     for (size_t i = 0; i < n; i++) {
         unsigned char b = (unsigned char)p[i];
         any |= b;
         cont += (b & 0xC0) == 0x80;
+        digits |= (unsigned)(b - '0') < 10;
     }
     uint64_t len = n - cont;
     if (any & 0x80) {
@@ -411,7 +443,7 @@ int prof_field_add(prof_field *f, const prof_ctx *c, const char *p, size_t n, bo
         f->ws_lead++;
     if (n && is_space((unsigned char)p[n - 1]))
         f->ws_trail++;
-    if (f->shapes_seen < c->shapes_after) {
+    if (record < c->shapes_after) {
         char sh[PROF_SHAPE_MAX + 8];
         size_t sn = shape_of(p, n, sh);
         f->shapes_seen++;
@@ -437,7 +469,96 @@ int prof_field_add(prof_field *f, const prof_ctx *c, const char *p, size_t n, bo
     }
     if (is_boolean(p, n))
         f->t_bool++;
-    try_temporal(f, p, n, numeric);
+    try_temporal(f, p, n, numeric, digits != 0, record);
+    return rc ? -1 : 0;
+}
+
+/* ---- merging (engine/profile_par.c) -------------------------------------- */
+
+/* Is (k, rec) before (k2, rec2) as a minimum (lt) or a maximum: the key
+ * first, then the earlier record, as one pass over the stream keeps it. */
+static bool tkey_better(const prof_tkey *k, uint64_t rec, const prof_tkey *k2, uint64_t rec2,
+                        bool lt)
+{
+    int r = tkey_cmp(k, k2);
+    if (r)
+        return lt ? r < 0 : r > 0;
+    return rec < rec2;
+}
+
+int prof_field_merge(prof_field *dst, const prof_field *src, const prof_ctx *c)
+{
+    dst->count += src->count;
+    dst->missing += src->missing;
+    for (size_t t = 0; t < c->nslots; t++)
+        dst->miss[t] += src->miss[t];
+    dst->t_int += src->t_int;
+    dst->t_num += src->t_num;
+    dst->t_bool += src->t_bool;
+    dst->t_str += src->t_str;
+    for (int k = 0; k < PROF_KINDS; k++) {
+        dst->t_kind[k] += src->t_kind[k];
+        for (size_t i = 0; i < val_datefmts_count(c->fmts[k]); i++)
+            dst->fmt[k][i] += src->fmt[k][i];
+        if (!src->thas[k])
+            continue;
+        if (!dst->thas[k] || tkey_better(&src->tkmin[k], src->trec_min[k], &dst->tkmin[k],
+                                         dst->trec_min[k], true)) {
+            dst->tkmin[k] = src->tkmin[k];
+            dst->tmin[k] = src->tmin[k];
+            dst->trec_min[k] = src->trec_min[k];
+        }
+        if (!dst->thas[k] || tkey_better(&src->tkmax[k], src->trec_max[k], &dst->tkmax[k],
+                                         dst->trec_max[k], false)) {
+            dst->tkmax[k] = src->tkmax[k];
+            dst->tmax[k] = src->tmax[k];
+            dst->trec_max[k] = src->trec_max[k];
+        }
+        dst->thas[k] = true;
+    }
+    for (size_t i = 0; dst->rw && src->rw && i < val_datefmts_count(dst->rf->dates); i++)
+        dst->rfmt[i] += src->rfmt[i];
+    prof_field_fold(dst, src->fn, src->mean, src->m2);
+    prof_field_fold(dst, src->bn, src->bmean, src->bm2);
+    if (src->ncount) {
+        dst->ncount += src->ncount;
+        if (src->nmin < dst->nmin)
+            dst->nmin = src->nmin;
+        if (src->nmax > dst->nmax)
+            dst->nmax = src->nmax;
+    }
+    if (src->has_text) {
+        if (!dst->has_text ||
+            text_cmp(src->text_min, src->text_min_n, dst->text_min, dst->text_min_n) < 0) {
+            memcpy(dst->text_min, src->text_min, src->text_min_n);
+            dst->text_min_n = src->text_min_n;
+        }
+        if (!dst->has_text ||
+            text_cmp(src->text_max, src->text_max_n, dst->text_max, dst->text_max_n) > 0) {
+            memcpy(dst->text_max, src->text_max, src->text_max_n);
+            dst->text_max_n = src->text_max_n;
+        }
+        dst->has_text = true;
+    }
+    if (src->len_min < dst->len_min)
+        dst->len_min = src->len_min;
+    if (src->len_max > dst->len_max)
+        dst->len_max = src->len_max;
+    dst->len_sum += src->len_sum;
+    dst->shapes_seen += src->shapes_seen;
+    dst->top_seen += src->top_seen;
+    dst->ws_lead += src->ws_lead;
+    dst->ws_trail += src->ws_trail;
+    dst->non_ascii += src->non_ascii;
+    dst->invalid += src->invalid;
+    int rc = 0;
+    if (src->ncount)
+        rc |= stats_kll_merge(dst->kll, src->kll);
+    rc |= stats_distinct_merge(dst->distinct, src->distinct);
+    if (src->top_seen)
+        rc |= stats_topk_merge(dst->top, src->top);
+    if (src->shapes_seen)
+        rc |= stats_topk_merge(dst->shapes, src->shapes);
     return rc ? -1 : 0;
 }
 
@@ -509,13 +630,20 @@ static json_t *numeric_json(const prof_field *f)
         {"p01", 0.01}, {"p05", 0.05}, {"p25", 0.25}, {"p50", 0.50},
         {"p75", 0.75}, {"p95", 0.95}, {"p99", 0.99}};
     bool some = f->ncount > 0;
+    /* the run's moments, and those of a batch not yet folded (none once a
+     * run is done) */
+    prof_field m;
+    m.fn = f->fn;
+    m.mean = f->mean;
+    m.m2 = f->m2;
+    prof_field_fold(&m, f->bn, f->bmean, f->bm2);
     json_t *o = json_object(), *q = json_object();
     bool ok = o && q;
     ok = set(ok, o, "count", json_integer((json_int_t)f->ncount));
     ok = set(ok, o, "min", some ? jreal(f->nmin) : json_null());
     ok = set(ok, o, "max", some ? jreal(f->nmax) : json_null());
-    ok = set(ok, o, "mean", some ? jreal(f->mean) : json_null());
-    ok = set(ok, o, "stddev", some ? jreal(sqrt(f->m2 / (double)f->ncount)) : json_null());
+    ok = set(ok, o, "mean", some ? jreal(m.mean) : json_null());
+    ok = set(ok, o, "stddev", some ? jreal(sqrt(m.m2 / (double)m.fn)) : json_null());
     for (size_t k = 0; k < sizeof qs / sizeof *qs; k++)
         ok = set(ok, q, qs[k].key,
                  some ? jreal(stats_kll_quantile(f->kll, qs[k].q)) : json_null());

@@ -24,8 +24,8 @@
 
 #define PROF_TOP_CAPACITY 1000     /* Space-Saving counters of top values */
 #define PROF_SHAPE_CAPACITY 64     /* ... of shapes */
-#define PROF_SHAPES_AFTER 100000   /* shapes: values counted per field */
-#define PROF_TOP_AFTER 100000      /* top values: values counted per field */
+#define PROF_SHAPES_AFTER 100000   /* shapes: the values of the first records */
+#define PROF_TOP_AFTER 100000      /* top values: the values of the first records */
 #define PROF_SHAPE_MAX 64          /* bytes of a shape before it is cut */
 #define PROF_TOP_LIST 10           /* values listed in "top" and "shapes" */
 #define PROF_TEXT_MAX 200          /* bytes kept of a value text */
@@ -65,13 +65,21 @@ typedef struct prof_field {
     uint64_t count, missing;
     uint64_t *miss;             /* per token slot */
     uint64_t t_int, t_num, t_bool, t_kind[PROF_KINDS], t_str;
-    /* numeric: every value that reads as a finite number */
+    /* numeric: every value that reads as a finite number. The mean and M2
+     * are kept per batch of records (bn, bmean, bm2: Welford's update) and
+     * folded into the run's (fn, mean, m2) at the end of each batch, in
+     * batch order (prof_field_end_batch), so that every -j gives the same
+     * bits. */
     uint64_t ncount;
-    double nmin, nmax, mean, m2;
+    double nmin, nmax;
+    uint64_t bn, fn;
+    double bmean, bm2, mean, m2;
     stats_kll *kll;
     /* temporal, per kind */
     bool thas[PROF_KINDS];
     prof_tkey tkmin[PROF_KINDS], tkmax[PROF_KINDS];
+    uint64_t trec_min[PROF_KINDS], trec_max[PROF_KINDS]; /* their records: ties
+                                   (one instant, two offsets) go to the first */
     val_dt tmin[PROF_KINDS], tmax[PROF_KINDS];
     /* text */
     bool has_text;
@@ -96,9 +104,23 @@ void prof_field_free(prof_field *f);
 
 /* A value of the field. p NULL: a JSON null (null_kind true) or an XML empty
  * element: missing. utf8_checked: the record is known to be valid UTF-8.
- * 0, or -1 out of memory. */
+ * record: the record's number in the run (0 the first of the first input):
+ * the values of records before c->top_after (c->shapes_after) are counted
+ * in the top values (shapes), whichever thread adds them. 0, or -1 out of
+ * memory. */
 int prof_field_add(prof_field *f, const prof_ctx *c, const char *p, size_t n, bool null_json,
-                   bool utf8_known);
+                   bool utf8_known, uint64_t record);
+
+/* A batch of records ended: its mean and M2 are folded into the run's. */
+void prof_field_end_batch(prof_field *f);
+/* Folds the mean and M2 of n more values (Chan et al.'s pairwise update). */
+void prof_field_fold(prof_field *f, uint64_t n, double mean, double m2);
+
+/* Adds what src gathered to dst, as if src's values had come after dst's
+ * (both made for the same field by prof_field_init): counts, minima and
+ * maxima, lengths and formats exactly; mean and M2 folded (src's run
+ * moments, then its batch's); the sketches merged. 0, or -1 out of memory. */
+int prof_field_merge(prof_field *dst, const prof_field *src, const prof_ctx *c);
 
 /* "integer", "number", "boolean", "date", "datetime", "time", "string". */
 const char *prof_field_inferred(const prof_field *f);

@@ -18,6 +18,8 @@ typedef struct prof_input {
     size_t ncols;
 } prof_input;
 
+typedef struct prof_par prof_par;
+
 typedef struct prof_run {
     const assay_rules *rules;          /* NULL without -r */
     const assay_profile_opts *opts;
@@ -40,9 +42,41 @@ typedef struct prof_run {
     bool header;
     const char *record_path;
     uint64_t records, bytes;
+    uint64_t rec_no;                   /* the record being read: its number in the run */
+    prof_par *par;                     /* -j N: the workers; NULL: values added inline */
+    size_t batch_records;              /* a batch's records at most */
+    size_t b_records, b_vals, b_bytes; /* inline: the batch so far */
     core_buf name, value;              /* scratch: unescaped member names, values */
     io_out *json_out, *html_out, *suggest_out, *table_out;
 } prof_run;
+
+/* engine/profile_par.c: -j N. The reader (the calling thread) hands each
+ * value to prof_par_value and ends each record with prof_par_record; every
+ * run->batch_records records (default PROF_PAR_RECORDS; fewer past
+ * PROF_PAR_VALUES values or PROF_PAR_BYTES of them) make a batch, and
+ * batch i goes to worker i mod N, which adds its values to fields of its
+ * own. The means and M2s of each batch are folded into run->fields in batch
+ * order (as the inline path does at the same boundaries), so they are the
+ * same bits for every N. prof_par_finish queues the last batch, waits for
+ * the workers and, when ok, merges their fields into run->fields in worker
+ * order; it frees everything. Batches depend only on the input, so the
+ * sketches are the same for one N every time. */
+#define PROF_PAR_RECORDS 4096
+#define PROF_PAR_VALUES 65536
+#define PROF_PAR_BYTES ((size_t)1 << 20)
+
+/* Does a batch end after this record? Depends only on the input. */
+static inline bool prof_batch_full(const prof_run *run, size_t records, size_t vals,
+                                   size_t bytes)
+{
+    return records >= run->batch_records || vals >= PROF_PAR_VALUES || bytes >= PROF_PAR_BYTES;
+}
+
+assay_status prof_par_start(prof_run *run, unsigned jobs);
+assay_status prof_par_value(prof_run *run, size_t field, const char *p, size_t n,
+                            bool null_json, bool utf8_known);
+assay_status prof_par_record(prof_run *run);
+assay_status prof_par_finish(prof_run *run, bool ok);
 
 /* engine/profile_table.c: the readable table. */
 assay_status prof_table(prof_run *run, io_out *o);

@@ -191,8 +191,8 @@ assay_status prof_table(prof_run *run, io_out *o)
         st = core_buf_printf(&b, "(%" PRIu64 " values of fields past the first %d were "
                              "left out)\n", run->fields_dropped, PROF_MAX_FIELDS);
     if (!st && sampled)
-        st = core_buf_printf(&b, "(top values counted over the first %" PRIu64 " values of "
-                             "each field; ~: estimated)\n", run->ctx.top_after);
+        st = core_buf_printf(&b, "(top values counted over the first %" PRIu64 " records; "
+                             "~: estimated)\n", run->ctx.top_after);
     if (!st && b.len && io_out_write(o, b.data, b.len))
         st = io_out_error(o, run->err);
     core_buf_free(&b);

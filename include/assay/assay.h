@@ -293,8 +293,13 @@ typedef struct assay_profile_opts {
     size_t max_record_bytes; /* 0: default 16 MiB */
     size_t max_field_bytes;  /* 0: default 4 MiB */
     size_t read_block;       /* 0: default */
-    uint64_t shapes_after;   /* shapes counted per field; 0: 100000 */
-    uint64_t top_after;      /* top values counted per field; 0: 100000 */
+    uint64_t shapes_after;   /* shapes: the values of the first N records;
+                                0: 100000 */
+    uint64_t top_after;      /* top values: the values of the first N records;
+                                0: 100000 */
+    unsigned jobs;           /* 0: every value on the calling thread; N: N
+                                worker threads (the caller reads) */
+    size_t batch_records;    /* records per batch with jobs; 0: 4096 */
     assay_tempfile_fn on_tempfile;
     void *tempfile_ctx;
     volatile int *interrupted; /* set non-zero by the caller to stop early */
