@@ -265,6 +265,10 @@ assay_status eng_inputs_open(const char *const *names, size_t nnames, const char
                              bool seekable, eng_input **out, size_t *nout, assay_error *err);
 /* Frees the inputs (readers, decoders, descriptors, column maps) and the array. */
 void eng_inputs_close(eng_input *inputs, size_t n);
+/* True (msg says which) when two outputs name one file or an output names an
+ * input; NULL outputs and /dev/null are skipped. */
+bool eng_outputs_clash(const char *const *outs, const char *const *roles, size_t nout,
+                       const eng_input *inputs, size_t ninputs, char *msg, size_t cap);
 
 /* engine/range.c: --byte-range */
 typedef struct eng_range {

@@ -192,3 +192,30 @@ void eng_inputs_close(eng_input *inputs, size_t n)
     }
     free(inputs);
 }
+
+/* An output that names an input would destroy the data it reads; two outputs
+ * that name one file would clobber each other. The message names the roles
+ * (a default path is not on the command line). */
+bool eng_outputs_clash(const char *const *outs, const char *const *roles, size_t nout,
+                       const eng_input *inputs, size_t ninputs, char *msg, size_t cap)
+{
+    for (size_t i = 0; i < nout; i++) {
+        if (!outs[i] || io_path_is_null(outs[i]))
+            continue;
+        for (size_t j = i + 1; j < nout; j++)
+            if (outs[j] && !io_path_is_null(outs[j]) && io_path_same_file(outs[i], outs[j])) {
+                snprintf(msg, cap, "%s and %s name one file: %s", roles[i], roles[j],
+                         eng_is_stdin(outs[j]) ? "standard output" : outs[j]);
+                return true;
+            }
+        if (eng_is_stdin(outs[i]))
+            continue;
+        for (size_t k = 0; k < ninputs; k++)
+            if (!eng_is_stdin(inputs[k].name) && io_path_same_file(outs[i], inputs[k].name)) {
+                snprintf(msg, cap, "%s %s names the input %s", roles[i], outs[i],
+                         inputs[k].name);
+                return true;
+            }
+    }
+    return false;
+}

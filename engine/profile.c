@@ -604,22 +604,10 @@ static assay_status check_overlap(prof_run *run)
     const char *outs[] = {o->json, o->html, o->suggest};
     const char *roles[] = {"the profile (--json)", "the report (--html)",
                            "the suggested rules (--suggest)"};
-    size_t nout = sizeof outs / sizeof *outs;
-    for (size_t i = 0; i < nout; i++) {
-        if (!outs[i] || io_path_is_null(outs[i]))
-            continue;
-        for (size_t j = i + 1; j < nout; j++)
-            if (outs[j] && !io_path_is_null(outs[j]) && io_path_same_file(outs[i], outs[j]))
-                return fail(run, ASSAY_E_USAGE, "%s and %s name one file: %s", roles[i],
-                            roles[j], eng_is_stdin(outs[j]) ? "standard output" : outs[j]);
-        if (eng_is_stdin(outs[i]))
-            continue;
-        for (size_t k = 0; k < run->ninputs; k++)
-            if (!eng_is_stdin(run->inputs[k].name) &&
-                io_path_same_file(outs[i], run->inputs[k].name))
-                return fail(run, ASSAY_E_USAGE, "%s %s names the input %s", roles[i], outs[i],
-                            run->inputs[k].name);
-    }
+    char msg[600];
+    if (eng_outputs_clash(outs, roles, sizeof outs / sizeof *outs, run->inputs, run->ninputs,
+                          msg, sizeof msg))
+        return fail(run, ASSAY_E_USAGE, "%s", msg);
     return ASSAY_OK;
 }
 
