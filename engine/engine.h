@@ -26,13 +26,13 @@
 typedef enum eng_rule {
     ER_REQUIRED = 0, ER_TYPE, ER_PATTERN, ER_ENUM, ER_MINIMUM, ER_MAXIMUM,
     ER_MINLENGTH, ER_MAXLENGTH, ER_UNIQUE, ER_PRIMARYKEY, ER_AMBIGUOUS_DATE,
-    ER_FORMAT, ER_MINITEMS, ER_MAXITEMS,
+    ER_FORMAT, ER_MINITEMS, ER_MAXITEMS, ER_PATTERN_LIMIT,
     ER_BLANK_ROW, ER_EXTRA_CELL, ER_MISSING_CELL, ER_MALFORMED, ER_ENCODING,
     ER_CONTROL_CHARS, ER_RECORD_TOO_LARGE, ER_HEADER, ER_EXTRA_FIELD,
     ER_UNWRITABLE, ER_RECORD_RULE, ER_JSON_PARSE, ER_NOT_OBJECT, ER_XML, ER_XML_ENTITY,
     ER_COUNT
 } eng_rule;
-#define ER_FIELD_RULES (ER_MAXITEMS + 1)
+#define ER_FIELD_RULES (ER_PATTERN_LIMIT + 1)
 
 const char *eng_rule_name(eng_rule r);
 struct eng_run;
@@ -212,6 +212,7 @@ typedef struct eng_run {
     io_slice *outfields;
     size_t capout;
     pcre2_match_data *md;
+    pcre2_match_context *mctx; /* this thread's pattern match limits */
     struct val_locnum_worker *locnum; /* per-thread ICU number handles */
     struct val_clean_worker *cleanw;  /* per-thread Unicode cleaning state */
     expr_state *expr;        /* per-thread record-rule evaluator */

@@ -22,7 +22,7 @@
 static const char *const rule_names[ER_COUNT] = {
     "required", "type", "pattern", "enum", "minimum", "maximum", "minLength",
     "maxLength", "unique", "primaryKey", "ambiguous_date", "format", "minItems", "maxItems",
-    "blank_row", "extra_cell",
+    "pattern_limit", "blank_row", "extra_cell",
     "missing_cell", "malformed", "encoding", "control_chars", "record_too_large",
     "header", "extra_field", "unwritable", "record_rule", "json_parse", "not_object", "xml",
     "xml_entity",
@@ -392,6 +392,11 @@ static COLD assay_status pattern_violation(eng_run *run, size_t i, const eng_val
         return eng_add_violation(run, (int)i, ER_PATTERN, f->severity, v->p, v->n, true,
                                  "does not match pattern %s", f->pattern_src);
     char err[160];
+    if (m == VAL_PATTERN_LIMIT)
+        return eng_add_violation(run, (int)i, ER_PATTERN_LIMIT, f->severity, v->p, v->n, true,
+                                 "pattern %s %s: the value is not checked; simplify the "
+                                 "pattern", f->pattern_src,
+                                 val_pattern_limit_message(rc, v->n, err, sizeof err));
     return eng_add_violation(run, (int)i, ER_PATTERN, f->severity, v->p, v->n, true,
                              "pattern %s could not be matched: %s", f->pattern_src,
                              val_pattern_error(rc, err, sizeof err));
@@ -401,7 +406,7 @@ static inline assay_status check_pattern(eng_run *run, size_t i, const eng_value
 {
     int rc = 0;
     /* A value as read from a valid record, or cleaned from one, is valid. */
-    int m = val_pattern_match_known(&run->rules->fields[i], run->md, v->p, v->n,
+    int m = val_pattern_match_known(&run->rules->fields[i], run->md, run->mctx, v->p, v->n,
                                     run->raw_utf8, &rc);
     return m == 1 ? ASSAY_OK : pattern_violation(run, i, v, m, rc);
 }

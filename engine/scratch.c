@@ -18,6 +18,7 @@ assay_status eng_scratch_new(eng_run *run)
     run->dates = calloc(n ? n : 1, sizeof *run->dates);
     run->xvals = calloc(n ? n : 1, sizeof *run->xvals);
     run->md = val_match_data_new(r);
+    run->mctx = val_match_context_new();
     run->locnum = val_locnum_worker_new();
     run->cleanw = val_clean_worker_new(r);
     run->expr = expr_state_new(r);
@@ -33,7 +34,7 @@ assay_status eng_scratch_new(eng_run *run)
     core_buf_init(&run->pkkey, 0);
     core_buf_init(&run->annot, 0);
     core_buf_init(&run->jbuf, 0);
-    if (!run->vals || !run->dates || !run->xvals || !run->md || !run->locnum ||
+    if (!run->vals || !run->dates || !run->xvals || !run->md || !run->mctx || !run->locnum ||
         !run->cleanw || !run->expr)
         return ASSAY_E_NOMEM;
     expr_state_set_clock(run->expr, run->now_micros);
@@ -69,6 +70,7 @@ void eng_scratch_free(eng_run *run)
     free(run->viol);
     free(run->outfields);
     val_match_data_free(run->md);
+    val_match_context_free(run->mctx);
     val_locnum_worker_free(run->locnum);
     val_clean_worker_free(run->cleanw);
     expr_state_free(run->expr);
@@ -83,6 +85,7 @@ void eng_scratch_free(eng_run *run)
     run->viol = NULL;
     run->outfields = NULL;
     run->md = NULL;
+    run->mctx = NULL;
     run->locnum = NULL;
     run->cleanw = NULL;
     run->expr = NULL;

@@ -12,6 +12,7 @@
 
 #include "core/utf8.h"
 #include "rules/expr.h"
+#include "validators/string.h"
 
 __extension__ typedef __int128 i128;
 
@@ -19,6 +20,8 @@ struct expr_state {
     const struct assay_rules *plan;
     int64_t today, now;
     pcre2_match_data *md;
+    pcre2_match_context *mc; /* matches() limits (validators/string.h) */
+    bool limit_hit;          /* a matches() of this evaluation hit one */
     core_buf scratch;
 };
 
@@ -40,8 +43,10 @@ expr_state *expr_state_new(const struct assay_rules *plan)
         return NULL;
     st->plan = plan;
     core_buf_init(&st->scratch, EXPR_SCRATCH_LIMIT);
-    if (!(st->md = pcre2_match_data_create(1, NULL))) {
-        free(st);
+    st->md = pcre2_match_data_create(1, NULL);
+    st->mc = val_match_context_new();
+    if (!st->md || !st->mc) {
+        expr_state_free(st);
         return NULL;
     }
     return st;
@@ -52,6 +57,7 @@ void expr_state_free(expr_state *st)
     if (!st)
         return;
     pcre2_match_data_free(st->md);
+    val_match_context_free(st->mc);
     core_buf_free(&st->scratch);
     free(st);
 }
@@ -418,10 +424,13 @@ static expr_xv ev_matches(const ev_ctx *c, const expr_node *nd)
             b->data[k] = (char)fold_byte((unsigned char)p[k], s.fold);
         p = b->data;
     }
-    int rc = pcre2_match(nd->re, (PCRE2_SPTR)p, s.u.s.n, 0, 0, c->st->md, NULL);
+    int rc = val_regex_match(nd->re, false, p, s.u.s.n, 0, c->st->md, c->st->mc);
     if (rc >= 0)
         return xbool(true);
-    return rc == PCRE2_ERROR_NOMATCH ? xbool(false) : xnull();
+    if (rc == PCRE2_ERROR_NOMATCH)
+        return xbool(false);
+    c->st->limit_hit |= val_match_limit_hit(rc);
+    return xnull();
 }
 
 static expr_xv ev_in(const ev_ctx *c, const expr_node *nd)
@@ -516,14 +525,20 @@ int expr_eval_bool(expr_state *st, const expr_prog *p, const expr_value *vals)
 expr_result expr_rule_eval(expr_state *st, size_t k, const expr_value *vals)
 {
     const rules_rule *ru = &st->plan->rules[k];
-    if (ru->when && expr_eval_bool(st, ru->when, vals) != 1)
-        return EXPR_PASS;
+    /* A when or check left unknown by a matches() that hit a match limit
+     * fails: the record was not checked. */
+    st->limit_hit = false;
+    int w = ru->when ? expr_eval_bool(st, ru->when, vals) : 1;
+    if (w != 1)
+        return w < 0 && st->limit_hit ? EXPR_FAIL_LIMIT : EXPR_PASS;
     for (size_t i = 0; i < ru->nrequire; i++)
         if (vals[ru->require[i]].missing)
             return EXPR_FAIL_REQUIRE;
-    if (ru->check && expr_eval_bool(st, ru->check, vals) == 0)
+    st->limit_hit = false;
+    int r = ru->check ? expr_eval_bool(st, ru->check, vals) : 1;
+    if (r == 0)
         return EXPR_FAIL_CHECK;
-    return EXPR_PASS;
+    return r < 0 && st->limit_hit ? EXPR_FAIL_LIMIT : EXPR_PASS;
 }
 
 /* ---- reporting --------------------------------------------------------- */
@@ -557,6 +572,12 @@ assay_status expr_rule_message(const struct assay_rules *plan, size_t k,
     assay_status st = ASSAY_OK;
     if (res == EXPR_FAIL_CHECK)
         return core_buf_printf(out, "check failed: %s", ru->check->src);
+    if (res == EXPR_FAIL_LIMIT)
+        return core_buf_printf(out, "not checked: a matches() pattern hit its pcre2 match "
+                               "limit on these values; simplify the pattern (%s%s%s%s)",
+                               ru->when ? "when " : "", ru->when ? ru->when->src : "",
+                               ru->when && ru->check ? ", check " : ru->check ? "check " : "",
+                               ru->check ? ru->check->src : "");
     if (res != EXPR_FAIL_REQUIRE)
         return ASSAY_OK;
     st = ru->when ? core_buf_printf(out, "required when %s: ", ru->when->src)

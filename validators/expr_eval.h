@@ -82,7 +82,9 @@ bool expr_value_from_dt(expr_value *v, const struct val_dt *dt);
 typedef enum expr_result {
     EXPR_PASS = 0,     /* when did not hold, or every test held */
     EXPR_FAIL_REQUIRE, /* when held and a require field is missing */
-    EXPR_FAIL_CHECK    /* when held and check was false */
+    EXPR_FAIL_CHECK,   /* when held and check was false */
+    EXPR_FAIL_LIMIT    /* when or check was left null by a matches() that hit
+                          its match limit (validators/string.h) */
 } expr_result;
 
 typedef struct expr_state expr_state;
