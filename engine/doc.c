@@ -596,6 +596,14 @@ static assay_status map_fields(eng_run *run, eng_input *in)
     return ASSAY_OK;
 }
 
+/* A record checked on this thread while the workers may hold earlier ones:
+ * they are written first. */
+static assay_status route_here(eng_run *run, const io_record *rec, eng_input *in)
+{
+    assay_status st = run->pipe ? eng_pipe_drain(run) : ASSAY_OK;
+    return st ? st : eng_route_record(run, rec, in);
+}
+
 typedef struct doc_reader {
     assay_format fmt;
     io_json_reader *json;
@@ -670,7 +678,8 @@ assay_status eng_doc_process_input(eng_run *run, eng_input *in, io_read_fn read,
         st = io_xml_reader_new(read, ctx, &o, &d.xml);
     } else {
         io_json_opts o = {run->in_fmt == ASSAY_FMT_JSON, paths, r->nfields,
-                          run->max_record_bytes, run->opts->read_block, run->pipe != NULL};
+                          run->max_record_bytes, run->opts->read_block,
+                          run->pipe != NULL && io_decode_is_utf8(in->dec)};
         st = io_json_reader_new(read, ctx, &o, &d.json);
     }
     /* With -j (NDJSON), the workers write converted records: the output's
@@ -688,8 +697,10 @@ assay_status eng_doc_process_input(eng_run *run, eng_input *in, io_read_fn read,
             break;
         if (!run->xml_head.data && (st = keep_head(run, &d)))
             break;
+        /* Lines of an input in another encoding are checked here: their
+         * quarantine maps bytes back through the decoder (as for CSV). */
         st = run->pipe && io_decode_is_utf8(in->dec) ? eng_pipe_add(run, &rec)
-                                                      : eng_route_record(run, &rec, in);
+                                                      : route_here(run, &rec, in);
         io_decode_release(in->dec, rec.offset + rec.raw_len);
         if (!st && run->opts->interrupted && *run->opts->interrupted) {
             snprintf(run->err->message, sizeof run->err->message, "interrupted");
