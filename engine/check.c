@@ -227,6 +227,8 @@ static assay_status alloc_state(eng_run *run)
     size_t n = r->nfields;
     core_buf_init(&run->xml_head, 0);
     core_buf_init(&run->xml_tail, 0);
+    core_buf_init(&run->xml_head_src, 0);
+    core_buf_init(&run->xml_tail_src, 0);
     core_buf_init(&run->xml_sep, 0);
     if (eng_stats_alloc(r, &run->st) || eng_scratch_new(run))
         return ASSAY_E_NOMEM;
@@ -333,6 +335,8 @@ static void free_state(eng_run *run)
     eng_header_free(run);
     core_buf_free(&run->xml_head);
     core_buf_free(&run->xml_tail);
+    core_buf_free(&run->xml_head_src);
+    core_buf_free(&run->xml_tail_src);
     core_buf_free(&run->xml_sep);
     free(run->ocols);
     free(run->field_keys);

@@ -29,6 +29,13 @@ bool eng_fmt_doc(assay_format f)
 
 /* ---- framing ------------------------------------------------------------ */
 
+/* The XML head for o: the quarantine keeps an input's own bytes (its
+ * encoding); the output is UTF-8. */
+static const core_buf *head_for(const eng_run *run, const io_out *o)
+{
+    return o == run->quar && run->xml_head_src.len ? &run->xml_head_src : &run->xml_head;
+}
+
 /* Before a record of a JSON array or XML output: the opening bracket or the
  * XML head for the first, a separator for the others. */
 assay_status eng_doc_sep(eng_run *run, io_out *o, bool *started, assay_format fmt)
@@ -36,8 +43,10 @@ assay_status eng_doc_sep(eng_run *run, io_out *o, bool *started, assay_format fm
     assay_status st = ASSAY_OK;
     if (fmt == ASSAY_FMT_JSON)
         st = *started ? io_out_write(o, ",\n", 2) : io_out_write(o, "[\n", 2);
-    else if (fmt == ASSAY_FMT_XML && !*started)
-        st = io_out_write(o, run->xml_head.data ? run->xml_head.data : "", run->xml_head.len);
+    else if (fmt == ASSAY_FMT_XML && !*started) {
+        const core_buf *h = head_for(run, o);
+        st = io_out_write(o, h->data ? h->data : "", h->len);
+    }
     else if (fmt == ASSAY_FMT_XML)
         st = io_out_write(o, run->xml_sep.data ? run->xml_sep.data : "\n", run->xml_sep.data ? run->xml_sep.len : 1);
     *started = true;
@@ -53,10 +62,13 @@ static assay_status frame_end(eng_run *run, io_out *o, bool started, assay_forma
     if (fmt != ASSAY_FMT_XML)
         return ASSAY_OK;
     assay_status st = ASSAY_OK;
+    const core_buf *h = head_for(run, o);
+    const core_buf *t = o == run->quar && run->xml_tail_src.len ? &run->xml_tail_src
+                                                                 : &run->xml_tail;
     if (!started)
-        st = io_out_write(o, run->xml_head.data ? run->xml_head.data : "", run->xml_head.len);
-    if (!st && run->xml_tail.len)
-        st = io_out_write(o, run->xml_tail.data, run->xml_tail.len);
+        st = io_out_write(o, h->data ? h->data : "", h->len);
+    if (!st && t->len)
+        st = io_out_write(o, t->data, t->len);
     return st;
 }
 
@@ -617,12 +629,30 @@ static assay_status doc_next(doc_reader *d, io_record *rec, bool *eof, assay_err
 
 /* XML: the head is kept from the first input that has a record; the white
  * space before its first record separates records in the output. */
-static assay_status keep_head(eng_run *run, const doc_reader *d)
+/* The source bytes behind converted bytes [off, off + n) of a non-UTF-8
+ * input, for the quarantine (which keeps the input's bytes); nothing to do
+ * for UTF-8. */
+static assay_status keep_source(const eng_input *in, uint64_t off, size_t n, core_buf *out)
+{
+    core_buf_clear(out);
+    if (io_decode_is_utf8(in->dec))
+        return ASSAY_OK;
+    io_span sp;
+    assay_status st = io_decode_source_span(in->dec, off, n, &sp);
+    if (!st && sp.len && core_buf_append(out, sp.bytes, sp.len))
+        st = ASSAY_E_NOMEM;
+    return st ? st : core_buf_nul(out);
+}
+
+static assay_status keep_head(eng_run *run, const doc_reader *d, const eng_input *in)
 {
     if (!d->xml || run->xml_head.data)
         return ASSAY_OK;
     size_t n;
     const char *h = io_xml_head(d->xml, &n);
+    assay_status st = keep_source(in, 0, n, &run->xml_head_src);
+    if (st)
+        return st;
     size_t ws = n;
     while (ws > 0 && (h[ws - 1] == ' ' || h[ws - 1] == '\t' || h[ws - 1] == '\n' ||
                       h[ws - 1] == '\r'))
@@ -635,7 +665,10 @@ static assay_status keep_head(eng_run *run, const doc_reader *d)
     return ASSAY_OK;
 }
 
-static assay_status keep_tail(eng_run *run, const doc_reader *d)
+/* tail_at: the converted offset where the tail starts (after the last
+ * record). */
+static assay_status keep_tail(eng_run *run, const doc_reader *d, const eng_input *in,
+                              uint64_t tail_at)
 {
     if (!d->xml)
         return ASSAY_OK;
@@ -644,7 +677,7 @@ static assay_status keep_tail(eng_run *run, const doc_reader *d)
     core_buf_clear(&run->xml_tail);
     if (core_buf_append(&run->xml_tail, t ? t : "", n) || core_buf_nul(&run->xml_tail))
         return ASSAY_E_NOMEM;
-    return ASSAY_OK;
+    return keep_source(in, tail_at, n, &run->xml_tail_src);
 }
 
 assay_status eng_doc_process_input(eng_run *run, eng_input *in, io_read_fn read, void *ctx)
@@ -691,26 +724,28 @@ assay_status eng_doc_process_input(eng_run *run, eng_input *in, io_read_fn read,
         st = eng_doc_csv_header(run);
     bool eof = false;
     io_record rec;
+    uint64_t tail_at = 0;
     while (!st) {
         st = doc_next(&d, &rec, &eof, run->err);
         if (st || eof)
             break;
-        if (!run->xml_head.data && (st = keep_head(run, &d)))
+        if (!run->xml_head.data && (st = keep_head(run, &d, in)))
             break;
         /* Lines of an input in another encoding are checked here: their
          * quarantine maps bytes back through the decoder (as for CSV). */
         st = run->pipe && io_decode_is_utf8(in->dec) ? eng_pipe_add(run, &rec)
                                                       : route_here(run, &rec, in);
         io_decode_release(in->dec, rec.offset + rec.raw_len);
+        tail_at = rec.offset + rec.raw_len;
         if (!st && run->opts->interrupted && *run->opts->interrupted) {
             snprintf(run->err->message, sizeof run->err->message, "interrupted");
             st = ASSAY_E_IO;
         }
     }
     if (!st && d.xml) {
-        st = keep_head(run, &d);
+        st = keep_head(run, &d, in);
         if (!st)
-            st = keep_tail(run, &d);
+            st = keep_tail(run, &d, in, tail_at);
         if (!st && io_xml_has_elements(d.xml) && !io_xml_matched(d.xml)) {
             snprintf(run->err->message, sizeof run->err->message,
                      "%s: no element matches the record path %s", 

@@ -165,6 +165,8 @@ typedef struct eng_run {
     assay_format in_fmt, out_fmt; /* resolved: never AUTO */
     const char *record_path; /* XML: --record-path, else dialect.recordPath */
     core_buf xml_head, xml_tail, xml_sep; /* XML framing of output/quarantine */
+    core_buf xml_head_src, xml_tail_src;  /* the same in the input's encoding
+                                             (empty for UTF-8 input) */
     bool out_started, quar_started; /* JSON array / XML: a record is written */
     eng_ocol *ocols;         /* the output's columns when converted, reordered
                                 (--schema-order) or cut (extra_fields drop) */
