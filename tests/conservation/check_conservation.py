@@ -10,12 +10,20 @@ cleaned; and with the full orders.rules.json (dates checked strictly) the
 quarantine holds exactly the faulty records of all 11 kinds, each with exactly
 one violation.
 
+Then conservation under attack (hostile.py): a corpus of malformed inputs
+in every format and seeded random mutations of small valid files, for -j 0 and
+-j 2 (ASSAY_CONSERVE_MUTANTS mutations per format, default 100; the seed is
+ASSAY_CONSERVE_SEED, default 1). Files in corpus/ are replayed too.
+
 usage: check_conservation.py ASSAY SHARED_DIR WORK_DIR [ROWS]
 """
 import json
 import os
 import subprocess
 import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import hostile  # noqa: E402
 
 NOT_CAUGHT = {"impossible_date", "unparseable_date"}
 
@@ -64,10 +72,27 @@ def run(assay, rules, src, work, tag):
 
 
 def main():
+    assay, work = sys.argv[1], sys.argv[3]
+    here = os.path.dirname(os.path.abspath(__file__))
+    hwork = os.path.join(work, "hostile")
+    os.makedirs(hwork, exist_ok=True)
+    n, failed = hostile.run_all(assay, hwork, os.path.join(here, "corpus"),
+                                int(os.environ.get("ASSAY_CONSERVE_MUTANTS", "100")),
+                                int(os.environ.get("ASSAY_CONSERVE_SEED", "1")), print)
+    gen = generated()
+    if gen is None:
+        print("generated data skipped: it needs ../shared beside the repository")
+        gen = (0, 0)
+    passed, fails = n - len(failed) + gen[0], len(failed) + gen[1]
+    print(f"{passed} passed, {fails} failed")
+    return 1 if fails else 0
+
+
+def generated():
+    """The generated-data checks: (passed, failed), None without ../shared."""
     assay, shared, work = sys.argv[1], sys.argv[2], sys.argv[3]
     if not os.path.exists(os.path.join(shared, "bench", "gen_orders.py")):
-        print("skipped: it needs ../shared beside the repository")
-        return 77
+        return None
     rows = sys.argv[4] if len(sys.argv) > 4 else "100000"
     os.makedirs(work, exist_ok=True)
     src = os.path.join(work, "orders.csv")
@@ -131,8 +156,8 @@ def main():
     if nerr != len(caught_all):
         fails += 1
         print("full: %d violations for %d faulty records" % (nerr, len(caught_all)))
-    print(f"{3 - min(fails, 3)} passed, {min(fails, 3)} failed")
-    return 1 if fails else 0
+    print(f"generated data: {3 - min(fails, 3)} passed, {min(fails, 3)} failed")
+    return 3 - min(fails, 3), min(fails, 3)
 
 
 if __name__ == "__main__":
