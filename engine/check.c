@@ -445,19 +445,7 @@ static assay_status finish(eng_run *run, assay_status st, assay_check_result *re
     io_out *outs[] = {run->out, run->quar, run->errs, run->chg, run->stats_out,
                       run->junit_out, run->metrics_out};
     size_t nout = sizeof outs / sizeof *outs;
-    for (size_t i = 0; i < nout && !st; i++)
-        if (outs[i] && io_out_prepare(outs[i], run->err))
-            st = ASSAY_E_IO;
-    for (size_t i = 0; i < nout; i++) {
-        if (!outs[i])
-            continue;
-        if (io_out_broken_pipe(outs[i]))
-            res->broken_pipe = 1;
-        if (st)
-            io_out_abort(outs[i]);
-        else if (io_out_commit(outs[i], run->err))
-            st = ASSAY_E_IO;
-    }
+    st = io_out_finish_all(outs, nout, st, run->err, &res->broken_pipe);
     eng_threshold *t = calloc(eng_threshold_max(run), sizeof *t);
     size_t nt = 0;
     if (t && run->st.fields)

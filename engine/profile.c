@@ -792,19 +792,7 @@ static assay_status finish(prof_run *run, assay_status st, assay_profile_result 
     json_decref(doc);
     io_out *outs[] = {run->json_out, run->html_out, run->suggest_out, run->table_out};
     size_t nout = sizeof outs / sizeof *outs;
-    for (size_t i = 0; i < nout && !st; i++)
-        if (outs[i] && io_out_prepare(outs[i], run->err))
-            st = ASSAY_E_IO;
-    for (size_t i = 0; i < nout; i++) {
-        if (!outs[i])
-            continue;
-        if (io_out_broken_pipe(outs[i]))
-            res->broken_pipe = 1;
-        if (st)
-            io_out_abort(outs[i]);
-        else if (io_out_commit(outs[i], run->err))
-            st = ASSAY_E_IO;
-    }
+    st = io_out_finish_all(outs, nout, st, run->err, &res->broken_pipe);
     return st;
 }
 

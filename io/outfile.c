@@ -588,3 +588,22 @@ bool io_path_is_null(const char *path)
     return S_ISCHR(st.st_mode) && S_ISCHR(nul.st_mode) &&
            st.st_rdev == nul.st_rdev;
 }
+
+assay_status io_out_finish_all(io_out *const *outs, size_t n, assay_status st,
+                               assay_error *err, int *broken_pipe)
+{
+    for (size_t i = 0; i < n && !st; i++)
+        if (outs[i] && io_out_prepare(outs[i], err))
+            st = ASSAY_E_IO;
+    for (size_t i = 0; i < n; i++) {
+        if (!outs[i])
+            continue;
+        if (io_out_broken_pipe(outs[i]))
+            *broken_pipe = 1;
+        if (st)
+            io_out_abort(outs[i]);
+        else if (io_out_commit(outs[i], err))
+            st = ASSAY_E_IO;
+    }
+    return st;
+}

@@ -94,6 +94,13 @@ assay_status io_out_commit(io_out *o, assay_error *err);
 /* Closes and removes the temporary; the target is left as it was. Output
  * written in place (stdout, devices, FIFOs) cannot be taken back. */
 void io_out_abort(io_out *o);
+/* The all-or-nothing end of a run over outs[0..n) (NULL entries skipped):
+ * when st is ASSAY_OK every output is prepared, then, if all prepared, each
+ * is committed; otherwise (or when st is not ASSAY_OK) every one is aborted.
+ * *broken_pipe is set when some output saw EPIPE. Returns st, or ASSAY_E_IO
+ * with err set. */
+assay_status io_out_finish_all(io_out *const *outs, size_t n, assay_status st,
+                               assay_error *err, int *broken_pipe);
 /* Aborts when neither io_out_commit nor io_out_abort was called. NULL ok. */
 void io_out_free(io_out *o);
 
