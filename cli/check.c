@@ -14,28 +14,6 @@
 #include "cli/cli.h"
 #include "cli/msg.h"
 
-/* Prints the diagnostics of loading the rules; any error is exit 2. */
-static int load_rules(const char *path, assay_rules **out)
-{
-    assay_diags *d = assay_diags_new();
-    if (!d) {
-        cli_error("%s", assay_strerror(ASSAY_E_NOMEM));
-        return CLI_EXIT_SYSTEM;
-    }
-    assay_status st = assay_rules_load(path, d, out);
-    cli_print_diags(d, path);
-    int rc = CLI_EXIT_OK;
-    if (st != ASSAY_OK) {
-        if (assay_diags_errors(d) == 0)
-            cli_error("%s: %s", path, st == ASSAY_E_IO ? "cannot read the rules file"
-                                                       : assay_strerror(st));
-        rc = (st == ASSAY_E_RULES || st == ASSAY_E_IO) ? CLI_EXIT_USAGE : CLI_EXIT_SYSTEM;
-        *out = NULL;
-    }
-    assay_diags_free(d);
-    return rc;
-}
-
 static int report_failure(assay_status st, const assay_check_result *r)
 {
     /* The reader of an output pipe went away (`assay ... | head`): SPEC §2
@@ -117,7 +95,7 @@ static void print_summary(const assay_check_result *r)
 static int run(cli_check_args *a)
 {
     assay_rules *rules = NULL;
-    int rc = load_rules(a->rules, &rules);
+    int rc = cli_load_rules(a->rules, &rules);
     if (rc)
         return rc;
     a->opts.inputs = a->inputs;

@@ -154,3 +154,24 @@ int cli_stdout_finish(void)
         cli_error("cannot write to standard output: %s", strerror(cli_stdout_errno));
     return CLI_EXIT_SYSTEM;
 }
+
+int cli_load_rules(const char *path, assay_rules **out)
+{
+    assay_diags *d = assay_diags_new();
+    if (!d) {
+        cli_error("%s", assay_strerror(ASSAY_E_NOMEM));
+        return CLI_EXIT_SYSTEM;
+    }
+    assay_status st = assay_rules_load(path, d, out);
+    cli_print_diags(d, path);
+    int rc = CLI_EXIT_OK;
+    if (st != ASSAY_OK) {
+        if (assay_diags_errors(d) == 0)
+            cli_error("%s: %s", path, st == ASSAY_E_IO ? "cannot read the rules file"
+                                                       : assay_strerror(st));
+        rc = (st == ASSAY_E_RULES || st == ASSAY_E_IO) ? CLI_EXIT_USAGE : CLI_EXIT_SYSTEM;
+        *out = NULL;
+    }
+    assay_diags_free(d);
+    return rc;
+}

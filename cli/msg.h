@@ -45,6 +45,9 @@ const char *cli_suggest(const char *word, const char *const *cands, size_t n);
  * (warnings with "warning:"; LINE:COL left out when unknown). name is used
  * when a diagnostic carries no file. */
 void cli_print_diags(const assay_diags *d, const char *name);
+/* Loads a rules file for check or profile, printing its diagnostics: exit 0,
+ * 2 for an invalid or unreadable rules file, 3 out of memory. */
+int cli_load_rules(const char *path, assay_rules **out);
 
 /* printf to stdout; a failure is remembered for cli_stdout_finish. */
 void cli_out(const char *fmt, ...) CLI_PRINTF(1, 2);

@@ -242,27 +242,6 @@ static int parse(int argc, char **argv, profile_args *a)
     return -1;
 }
 
-static int load_rules(const char *path, assay_rules **out)
-{
-    assay_diags *d = assay_diags_new();
-    if (!d) {
-        cli_error("%s", assay_strerror(ASSAY_E_NOMEM));
-        return CLI_EXIT_SYSTEM;
-    }
-    assay_status st = assay_rules_load(path, d, out);
-    cli_print_diags(d, path);
-    int rc = CLI_EXIT_OK;
-    if (st != ASSAY_OK) {
-        if (assay_diags_errors(d) == 0)
-            cli_error("%s: %s", path, st == ASSAY_E_IO ? "cannot read the rules file"
-                                                       : assay_strerror(st));
-        rc = (st == ASSAY_E_RULES || st == ASSAY_E_IO) ? CLI_EXIT_USAGE : CLI_EXIT_SYSTEM;
-        *out = NULL;
-    }
-    assay_diags_free(d);
-    return rc;
-}
-
 int cli_profile(int argc, char **argv)
 {
     profile_args a;
@@ -277,7 +256,7 @@ int cli_profile(int argc, char **argv)
     int rc = parse(argc, argv, &a); /* -1: go on (0: --help was shown) */
     assay_rules *rules = NULL;
     if (rc < 0 && a.rules)
-        rc = load_rules(a.rules, &rules);
+        rc = cli_load_rules(a.rules, &rules);
     if (rc >= 0 && !(rc == 0 && a.rules && rules)) {
         free(a.inputs);
         return rc;
