@@ -100,6 +100,20 @@ static void take_raw(eng_value *v, const io_record *rec, ptrdiff_t col)
     v->type_ok = false;
 }
 
+/* A replace step hit a pcre2 limit on v: the value is not cleaned by it, and
+ * the record says so (rule pattern_limit) rather than pass half-cleaned. */
+static __attribute__((noinline, cold)) assay_status
+replace_limit_violation(eng_run *run, size_t i, const eng_value *v, const rules_clean *step,
+                        int rc)
+{
+    const rules_field *f = &run->rules->fields[i];
+    char err[160];
+    return eng_add_violation(run, (int)i, ER_PATTERN_LIMIT, f->severity, v->raw, v->raw_n,
+                             true, "replace step %s %s: this step leaves the value as it was; "
+                             "simplify the pattern", step && step->src ? step->src : "",
+                             val_pattern_limit_message(rc, v->raw_n, err, sizeof err));
+}
+
 static assay_status clean_value(eng_run *run, size_t i, eng_value *v,
                                 uint64_t line)
 {
@@ -109,6 +123,10 @@ static assay_status clean_value(eng_run *run, size_t i, eng_value *v,
     uint32_t steps = 0;
     assay_status st = val_clean_apply_w(f, run->rules, run->cleanw, v->raw, v->raw_n, &v->clean,
                                       &v->p, &v->n, &steps);
+    const rules_clean *limited;
+    int rc = val_clean_worker_take_limit(run->cleanw, &limited);
+    if (!st && rc)
+        st = replace_limit_violation(run, i, v, limited, rc);
     if (st || !steps)
         return st;
     v->changed = true;

@@ -298,7 +298,8 @@ static bool clean_replace(rules_ctx *c, json_t *o, rules_clean *out)
         rules_pop(c, km);
         out->arg = rules_strndup(c, json_string_value(with), json_string_length(with));
         out->arg_len = json_string_length(with);
-        ok = ok && out->arg;
+        out->src = rules_strndup(c, json_string_value(pat), json_string_length(pat));
+        ok = ok && out->arg && out->src;
     }
     rules_pop(c, mark);
     return ok;
@@ -382,6 +383,7 @@ static void field_clean(rules_ctx *c, rules_field *f, json_t *fd)
             f->nclean++;
         else { /* a refused step keeps nothing */
             free(slot->arg);
+            free(slot->src);
             val_map_free(slot->map);
             pcre2_code_free(slot->re);
             memset(slot, 0, sizeof *slot);
@@ -1046,6 +1048,7 @@ void rules_field_free(rules_field *f)
     free(f->format);
     for (size_t i = 0; i < f->nclean; i++) {
         free(f->clean[i].arg);
+        free(f->clean[i].src);
         val_map_free(f->clean[i].map);
         pcre2_code_free(f->clean[i].re);
     }

@@ -37,6 +37,7 @@ typedef struct rules_clean {
     size_t arg_len;
     val_map *map;   /* RS_MAP: the table */
     pcre2_code *re; /* RS_REPLACE: the pattern, compiled once (UTF) */
+    char *src;      /* RS_REPLACE: the pattern as written (messages) */
     bool re_jit;    /* RS_REPLACE: JIT compile succeeded */
 } rules_clean;
 

@@ -11,12 +11,16 @@
 #include <xxhash.h>
 
 #include "core/utf8.h"
+#include "validators/string.h"
 #include "validators/unicode.h"
 
 struct val_clean_worker {
     val_uni_bufs u;
     core_buf tmp;            /* out-of-place results; trades places with scratch */
     pcre2_match_data *md;    /* replace steps; grown to the largest pattern met */
+    pcre2_match_context *mc; /* replace steps: the limits of validators/string.h */
+    const rules_clean *limit_step; /* the replace step that hit a limit */
+    int limit_rc;                  /* and pcre2's result */
     bool force_icu;
 };
 
@@ -93,7 +97,9 @@ val_clean_worker *val_clean_worker_new(const struct assay_rules *r)
             if (pcre2_pattern_info(re, PCRE2_INFO_CAPTURECOUNT, &caps) == 0 && caps > most)
                 most = caps;
         }
-    if (any && !(w->md = pcre2_match_data_create(most + 1, NULL))) {
+    if (any && (!(w->md = pcre2_match_data_create(most + 1, NULL)) ||
+                !(w->mc = val_match_context_new()))) {
+        pcre2_match_data_free(w->md);
         free(w);
         return NULL;
     }
@@ -107,7 +113,20 @@ void val_clean_worker_free(val_clean_worker *w)
     val_uni_bufs_free(&w->u);
     core_buf_free(&w->tmp);
     pcre2_match_data_free(w->md);
+    val_match_context_free(w->mc);
     free(w);
+}
+
+int val_clean_worker_take_limit(val_clean_worker *w, const rules_clean **step)
+{
+    int rc = w ? w->limit_rc : 0;
+    if (step)
+        *step = w ? w->limit_step : NULL;
+    if (w) {
+        w->limit_rc = 0;
+        w->limit_step = NULL;
+    }
+    return rc;
 }
 
 void val_clean_worker_force_icu(val_clean_worker *w, bool on)
@@ -339,11 +358,14 @@ static bool step_map(clean_cur *c, const rules_clean *step)
     return set_rules_text(c, vn ? v : "", vn);
 }
 
-/* Appends the global substitution of valid UTF-8 (p, n) to out. A match
- * error (a match limit) copies the text unchanged. */
-static assay_status substitute(const rules_clean *step, pcre2_match_data *md,
+/* Appends the global substitution of valid UTF-8 (p, n) to out, under the
+ * match limits for n (validators/string.h) when w has a match context. A
+ * match error (a limit) copies the text unchanged and, for a limit, tells w
+ * (val_clean_worker_take_limit). */
+static assay_status substitute(const rules_clean *step, val_clean_worker *w,
                                const char *p, size_t n, core_buf *out)
 {
+    val_match_context_limit(w->mc, n);
     uint32_t opts = PCRE2_SUBSTITUTE_GLOBAL | PCRE2_SUBSTITUTE_OVERFLOW_LENGTH |
                     PCRE2_NO_UTF_CHECK;
     size_t want = n + 64;
@@ -352,15 +374,20 @@ static assay_status substitute(const rules_clean *step, pcre2_match_data *md,
         if (st)
             return st;
         PCRE2_SIZE len = out->cap - out->len;
-        int rc = pcre2_substitute(step->re, (PCRE2_SPTR)(n ? p : ""), n, 0, opts, md,
-                                  NULL, (PCRE2_SPTR)(step->arg ? step->arg : ""),
+        int rc = pcre2_substitute(step->re, (PCRE2_SPTR)(n ? p : ""), n, 0, opts, w->md,
+                                  w->mc, (PCRE2_SPTR)(step->arg ? step->arg : ""),
                                   step->arg_len, (PCRE2_UCHAR *)out->data + out->len, &len);
         if (rc == PCRE2_ERROR_NOMEMORY) {
             want = (size_t)len + 1;
             continue;
         }
-        if (rc < 0)
+        if (rc < 0) {
+            if (val_match_limit_hit(rc) && !w->limit_rc) {
+                w->limit_rc = rc;
+                w->limit_step = step;
+            }
             break;
+        }
         out->len += (size_t)len;
         return ASSAY_OK;
     }
@@ -386,7 +413,7 @@ static int replace_into(const rules_clean *step, val_clean_worker *w, const char
     assay_status st = ASSAY_OK;
     do {
         size_t good = core_utf8_invalid_at(p + i, n - i);
-        st = substitute(step, w->md, p + i, good, out);
+        st = substitute(step, w, p + i, good, out);
         i += good;
         if (i < n && !st) {
             uint32_t cp;

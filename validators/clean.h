@@ -57,6 +57,12 @@ bool val_is_missing(const struct assay_rules *r, const char *p, size_t n);
 typedef struct val_clean_worker val_clean_worker;
 val_clean_worker *val_clean_worker_new(const struct assay_rules *r);
 void val_clean_worker_free(val_clean_worker *w);
+/* A replace step whose pattern hit a pcre2 limit (validators/string.h) on a
+ * value leaves the value unchanged by that step, and the worker keeps the
+ * first such step and pcre2's result since the last call: this returns the
+ * result (0: none) and the step, and forgets them. The engine reports it as a
+ * pattern_limit violation of the value. */
+int val_clean_worker_take_limit(val_clean_worker *w, const rules_clean **step);
 /* Tests only: send every value through the general (ICU) paths, never the
  * ASCII ones. */
 void val_clean_worker_force_icu(val_clean_worker *w, bool on);

@@ -48,6 +48,16 @@ static uint32_t heap_limit_kib(size_t n)
                                                        : (uint32_t)kib + VAL_HEAP_LIMIT_BASE_KIB;
 }
 
+void val_match_context_limit(pcre2_match_context *mc, size_t n)
+{
+    if (!mc)
+        return;
+    uint32_t steps = val_match_limit(n);
+    pcre2_set_match_limit(mc, steps);
+    pcre2_set_depth_limit(mc, steps);
+    pcre2_set_heap_limit(mc, heap_limit_kib(n));
+}
+
 bool val_match_limit_hit(int rc)
 {
     return rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT ||
@@ -58,12 +68,7 @@ int val_regex_match(const pcre2_code *re, bool jit, const char *s, size_t n,
                     uint32_t options, pcre2_match_data *md, pcre2_match_context *mc)
 {
     PCRE2_SPTR subj = (PCRE2_SPTR)(n ? s : "");
-    if (mc) {
-        uint32_t steps = val_match_limit(n);
-        pcre2_set_match_limit(mc, steps);
-        pcre2_set_depth_limit(mc, steps);
-        pcre2_set_heap_limit(mc, heap_limit_kib(n));
-    }
+    val_match_context_limit(mc, n);
     /* pcre2_match takes the JIT path by itself (after its UTF-8 check) when
      * re is JIT-compiled: the retry says PCRE2_NO_JIT. */
     int r = jit ? pcre2_jit_match(re, subj, n, 0, options, md, mc)

@@ -50,6 +50,9 @@ pcre2_match_context *val_match_context_new(void);
 void val_match_context_free(pcre2_match_context *mc);
 /* The match limit for a subject of n bytes. */
 uint32_t val_match_limit(size_t n);
+/* Sets mc's match, depth and heap limits for a subject of n bytes (mc NULL:
+ * nothing). */
+void val_match_context_limit(pcre2_match_context *mc, size_t n);
 /* Is rc (a pcre2 match result) a limit: match, depth, heap or JIT stack? */
 bool val_match_limit_hit(int rc);
 /* Runs re on (s, n) from offset 0 with options, under the limits for n set in
