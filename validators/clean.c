@@ -362,10 +362,9 @@ static bool step_map(clean_cur *c, const rules_clean *step)
  * match limits for n (validators/string.h) when w has a match context. A
  * match error (a limit) copies the text unchanged and, for a limit, tells w
  * (val_clean_worker_take_limit). */
-static assay_status substitute(const rules_clean *step, val_clean_worker *w,
-                               const char *p, size_t n, core_buf *out)
+static assay_status substitute_in(const rules_clean *step, val_clean_worker *w,
+                                  const char *p, size_t n, core_buf *out)
 {
-    val_match_context_limit(w->mc, n);
     uint32_t opts = PCRE2_SUBSTITUTE_GLOBAL | PCRE2_SUBSTITUTE_OVERFLOW_LENGTH |
                     PCRE2_NO_UTF_CHECK;
     size_t want = n + 64;
@@ -392,6 +391,18 @@ static assay_status substitute(const rules_clean *step, val_clean_worker *w,
         return ASSAY_OK;
     }
     return core_buf_append(out, p, n);
+}
+
+static assay_status substitute(const rules_clean *step, val_clean_worker *w,
+                               const char *p, size_t n, core_buf *out)
+{
+    bool longer = n > VAL_MATCH_LIMIT_FLOOR && w->mc;
+    if (longer)
+        val_match_context_limit(w->mc, n);
+    assay_status st = substitute_in(step, w, p, n, out);
+    if (longer)
+        val_match_context_limit(w->mc, 0);
+    return st;
 }
 
 /* replace into w->tmp: the text between bytes that are not UTF-8 is

@@ -25,7 +25,9 @@ void val_match_data_free(pcre2_match_data *md)
 
 pcre2_match_context *val_match_context_new(void)
 {
-    return pcre2_match_context_create(NULL);
+    pcre2_match_context *mc = pcre2_match_context_create(NULL);
+    val_match_context_limit(mc, 0);
+    return mc;
 }
 
 void val_match_context_free(pcre2_match_context *mc)
@@ -35,6 +37,8 @@ void val_match_context_free(pcre2_match_context *mc)
 
 uint32_t val_match_limit(size_t n)
 {
+    if (n < VAL_MATCH_LIMIT_FLOOR)
+        n = VAL_MATCH_LIMIT_FLOOR;
     uint64_t steps = (uint64_t)VAL_MATCH_LIMIT_PER_BYTE * n; /* n < 2^40 in practice */
     if (n > UINT32_MAX || steps > UINT32_MAX - VAL_MATCH_LIMIT_BASE)
         return UINT32_MAX;
@@ -43,6 +47,8 @@ uint32_t val_match_limit(size_t n)
 
 static uint32_t heap_limit_kib(size_t n)
 {
+    if (n < VAL_MATCH_LIMIT_FLOOR)
+        n = VAL_MATCH_LIMIT_FLOOR;
     uint64_t kib = (uint64_t)(n > UINT32_MAX ? UINT32_MAX : n) * VAL_HEAP_LIMIT_PER_BYTE / 1024;
     return kib > UINT32_MAX - VAL_HEAP_LIMIT_BASE_KIB ? UINT32_MAX
                                                        : (uint32_t)kib + VAL_HEAP_LIMIT_BASE_KIB;
@@ -68,13 +74,17 @@ int val_regex_match(const pcre2_code *re, bool jit, const char *s, size_t n,
                     uint32_t options, pcre2_match_data *md, pcre2_match_context *mc)
 {
     PCRE2_SPTR subj = (PCRE2_SPTR)(n ? s : "");
-    val_match_context_limit(mc, n);
+    bool longer = n > VAL_MATCH_LIMIT_FLOOR && mc;
+    if (longer)
+        val_match_context_limit(mc, n);
     /* pcre2_match takes the JIT path by itself (after its UTF-8 check) when
      * re is JIT-compiled: the retry says PCRE2_NO_JIT. */
     int r = jit ? pcre2_jit_match(re, subj, n, 0, options, md, mc)
                 : pcre2_match(re, subj, n, 0, options, md, mc);
     if (r == PCRE2_ERROR_JIT_STACKLIMIT)
         r = pcre2_match(re, subj, n, 0, options | PCRE2_NO_JIT, md, mc);
+    if (longer)
+        val_match_context_limit(mc, 0);
     return r;
 }
 

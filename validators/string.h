@@ -38,20 +38,26 @@ void val_match_data_free(pcre2_match_data *md);
  * default 32 KiB): a JIT match that overflows it is run again by the
  * interpreter, under the depth and heap limits. A match that hits a limit
  * says nothing about the value: the caller reports it as such (rule
- * pattern_limit), never as "no match". */
+ * pattern_limit), never as "no match".
+ * A value shorter than VAL_MATCH_LIMIT_FLOOR bytes gets the limits of that
+ * length: a context holds them from its creation, so that the common short
+ * value costs no pcre2_set_* calls (only a longer one sets and restores). */
+#define VAL_MATCH_LIMIT_FLOOR 4096u
 #define VAL_MATCH_LIMIT_BASE 1000000u
 #define VAL_MATCH_LIMIT_PER_BYTE 16u
 #define VAL_HEAP_LIMIT_BASE_KIB 16384u
 #define VAL_HEAP_LIMIT_PER_BYTE 32u
 
-/* A per-thread match context (it is changed per match: never share it);
- * NULL when out of memory. */
+/* A per-thread match context (it is changed per match: never share it),
+ * holding the limits for values of up to VAL_MATCH_LIMIT_FLOOR bytes; NULL
+ * when out of memory. */
 pcre2_match_context *val_match_context_new(void);
 void val_match_context_free(pcre2_match_context *mc);
 /* The match limit for a subject of n bytes. */
 uint32_t val_match_limit(size_t n);
 /* Sets mc's match, depth and heap limits for a subject of n bytes (mc NULL:
- * nothing). */
+ * nothing). A caller matching a value longer than VAL_MATCH_LIMIT_FLOOR sets
+ * them before and restores them with n = 0 after. */
 void val_match_context_limit(pcre2_match_context *mc, size_t n);
 /* Is rc (a pcre2 match result) a limit: match, depth, heap or JIT stack? */
 bool val_match_limit_hit(int rc);

@@ -46,8 +46,10 @@ static char *repeat(const char *unit, size_t count, const char *tail, size_t *n)
 
 static void test_limits(void)
 {
-    CHECK_EQ_INT(val_match_limit(0), VAL_MATCH_LIMIT_BASE);
-    CHECK_EQ_INT(val_match_limit(1000), VAL_MATCH_LIMIT_BASE + 1000 * VAL_MATCH_LIMIT_PER_BYTE);
+    CHECK_EQ_INT(val_match_limit(0),
+                 VAL_MATCH_LIMIT_BASE + VAL_MATCH_LIMIT_FLOOR * VAL_MATCH_LIMIT_PER_BYTE);
+    CHECK_EQ_INT(val_match_limit(1000), val_match_limit(0));
+    CHECK_EQ_INT(val_match_limit(10000), VAL_MATCH_LIMIT_BASE + 10000 * VAL_MATCH_LIMIT_PER_BYTE);
     CHECK_EQ_INT(val_match_limit((size_t)1 << 31), UINT32_MAX);
     CHECK(val_match_limit_hit(PCRE2_ERROR_MATCHLIMIT));
     CHECK(val_match_limit_hit(PCRE2_ERROR_DEPTHLIMIT));
@@ -58,14 +60,21 @@ static void test_limits(void)
     CHECK(!val_match_limit_hit(PCRE2_ERROR_NOMEMORY));
 
     char buf[160];
+    /* short values get the limits of VAL_MATCH_LIMIT_FLOOR bytes */
     val_pattern_limit_message(PCRE2_ERROR_MATCHLIMIT, 100, buf, sizeof buf);
-    CHECK_MSG(strcmp(buf, "needed more than 1001600 steps on this value "
+    CHECK_MSG(strcmp(buf, "needed more than 1065536 steps on this value "
+                          "(pcre2 match limit)") == 0, "%s", buf);
+    val_pattern_limit_message(PCRE2_ERROR_MATCHLIMIT, 10000, buf, sizeof buf);
+    CHECK_MSG(strcmp(buf, "needed more than 1160000 steps on this value "
                           "(pcre2 match limit)") == 0, "%s", buf);
     val_pattern_limit_message(PCRE2_ERROR_DEPTHLIMIT, 0, buf, sizeof buf);
-    CHECK_MSG(strcmp(buf, "backtracked deeper than 1000000 on this value "
+    CHECK_MSG(strcmp(buf, "backtracked deeper than 1065536 on this value "
                           "(pcre2 depth limit)") == 0, "%s", buf);
     val_pattern_limit_message(PCRE2_ERROR_HEAPLIMIT, 1024, buf, sizeof buf);
-    CHECK_MSG(strcmp(buf, "needed more than 16416 KiB of memory on this value "
+    CHECK_MSG(strcmp(buf, "needed more than 16512 KiB of memory on this value "
+                          "(pcre2 heap limit)") == 0, "%s", buf);
+    val_pattern_limit_message(PCRE2_ERROR_HEAPLIMIT, 1 << 20, buf, sizeof buf);
+    CHECK_MSG(strcmp(buf, "needed more than 49152 KiB of memory on this value "
                           "(pcre2 heap limit)") == 0, "%s", buf);
     val_pattern_limit_message(PCRE2_ERROR_JIT_STACKLIMIT, 5, buf, sizeof buf);
     CHECK(strstr(buf, "JIT stack") != NULL);
