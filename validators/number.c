@@ -28,8 +28,18 @@ bool val_integer_parse(const char *p, size_t n, int64_t *out)
     }
     if (i == n)
         return false;
-    uint64_t limit = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
     uint64_t v = 0;
+    if (n - i <= 18) { /* 18 digits never overflow: no per-digit bound */
+        for (; i < n; i++) {
+            unsigned d = (unsigned)(unsigned char)p[i] - '0';
+            if (d > 9)
+                return false;
+            v = v * 10 + d;
+        }
+        *out = neg ? -(int64_t)v : (int64_t)v;
+        return true;
+    }
+    uint64_t limit = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
     for (; i < n; i++) {
         unsigned d = (unsigned)(unsigned char)p[i] - '0';
         if (d > 9 || v > (limit - d) / 10)

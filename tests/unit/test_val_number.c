@@ -1,5 +1,7 @@
 /* tests/unit/test_val_number.c — integer and number grammar, exact compare,
  * canonical keys, bounds (validators/number.h, validators/bounds.h). */
+#include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,6 +56,46 @@ static void test_integer_grammar(void)
     CHECK(int_bad("0x10"));
     CHECK(int_bad("\xd9\xa1")); /* ARABIC-INDIC DIGIT ONE */
     CHECK(!val_integer_parse("12\0" "3", 4, &(int64_t){0}));
+    /* either side of the 18-digit fast path */
+    CHECK(int_ok("999999999999999999", 999999999999999999));
+    CHECK(int_ok("-999999999999999999", -999999999999999999));
+    CHECK(int_ok("1000000000000000000", 1000000000000000000));
+    CHECK(int_ok("-1000000000000000000", -1000000000000000000));
+    CHECK(int_bad("99999999999999999x"));
+    CHECK(int_bad("x99999999999999999"));
+}
+
+/* Random sign-and-digit strings of 1 to 22 digits against strtoll, which
+ * takes the same grammar here (no spaces are generated). */
+static void test_integer_vs_strtoll(void)
+{
+    uint64_t seed = 0x9e3779b97f4a7c15u;
+    char s[32];
+    for (int iter = 0; iter < 200000; iter++) {
+        seed = seed * 6364136223846793005u + 1442695040888963407u;
+        uint64_t x = seed >> 11;
+        size_t n = 0;
+        if (x & 1)
+            s[n++] = (x & 2) ? '-' : '+';
+        x >>= 2;
+        size_t digits = 1 + (size_t)(x % 22);
+        x >>= 5;
+        for (size_t k = 0; k < digits; k++) {
+            seed = seed * 6364136223846793005u + 1442695040888963407u;
+            unsigned d = (unsigned)((seed >> 33) % 10);
+            /* mostly 9s and 0s near the top, to hit the bounds */
+            s[n++] = (char)('0' + ((seed >> 40) % 3 == 0 ? 9 : d));
+        }
+        s[n] = '\0';
+        errno = 0;
+        char *end;
+        long long want = strtoll(s, &end, 10);
+        bool lib_ok = errno == 0 && *end == '\0';
+        int64_t got = 0;
+        bool ok = val_integer_parse(s, n, &got);
+        CHECK_MSG(ok == lib_ok && (!ok || got == want), "%s: got %d %lld, strtoll %d %lld",
+                  s, ok, (long long)got, lib_ok, want);
+    }
 }
 
 static int num_ok(const char *s)
@@ -351,6 +393,7 @@ static void test_bounds_int_and_bad(void)
 int main(void)
 {
     test_integer_grammar();
+    test_integer_vs_strtoll();
     test_number_grammar();
     test_compare();
     test_int_vs_dec();
