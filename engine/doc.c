@@ -143,6 +143,8 @@ assay_status eng_doc_csv_header(eng_run *run)
     if (!run->ocols && eng_out_columns(run))
         return ASSAY_E_NOMEM;
     run->headers_written = true;
+    if (run->nocols == 0) /* no column to name (a damaged header, nothing kept) */
+        return ASSAY_OK;
     io_slice *lab = calloc(run->nocols ? run->nocols : 1, sizeof *lab);
     if (!lab)
         return ASSAY_E_NOMEM;
@@ -389,6 +391,25 @@ static void drop_commas(core_buf *b)
     b->data[w] = '\0';
 }
 
+/* XML: a value that is an empty element written <name .../> (its span is
+ * empty, just before "/>"); *tag, *tn: where its name lies in raw. */
+static bool self_closing(const io_record *rec, const io_docval *v, size_t *tag, size_t *tn)
+{
+    if (v->len || v->off + 2 > rec->raw_len || memcmp(rec->raw + v->off, "/>", 2) != 0)
+        return false;
+    size_t lt = v->off; /* no '<' in attribute values: the nearest is the tag's */
+    while (lt > 0 && rec->raw[lt - 1] != '<')
+        lt--;
+    if (lt == 0)
+        return false;
+    size_t e = lt;
+    while (e < v->off && !strchr(" \t\r\n/>", rec->raw[e]))
+        e++;
+    *tag = lt;
+    *tn = e - lt;
+    return *tn > 0;
+}
+
 /* The record's bytes with every changed value replaced, absent ones added
  * and (policy.extra_fields "drop") members no field names cut, into
  * run->line. false: a changed value cannot be put back (an absent nested
@@ -437,8 +458,16 @@ static assay_status splice(eng_run *run, const io_record *rec, bool xml, bool *o
             continue;
         }
         bool attr = xml && memchr(r->fields[i].name, '@', r->fields[i].name_len) != NULL;
+        size_t tag, tn, end = 0;
+        if (xml && !attr && self_closing(rec, v->doc, &tag, &tn)) {
+            /* <a/> (or <a k="v"/>) filled by a default: ">value</a>" for "/>". */
+            core_buf_putc(rb, '>');
+            end = 2;
+        }
         replacement(rb, run, i, v, xml, attr);
-        ed[ne++] = (edit){v->doc->off, v->doc->len, from, rb->len - from};
+        if (end)
+            core_buf_printf(rb, "</%.*s>", (int)tn, rec->raw + tag);
+        ed[ne++] = (edit){v->doc->off, v->doc->len + end, from, rb->len - from};
     }
     /* A JSON member is cut from its key's quote to the end of its value; the
      * commas left dangling go after (drop_commas). */

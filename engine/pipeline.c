@@ -215,7 +215,7 @@ static assay_status batch_add(eng_batch *b, const io_record *rec, uint64_t befor
     it->detail_off = SIZE_MAX;
     memcpy(b->bytes.data + b->bytes.len, rec->raw, rec->raw_len);
     b->bytes.len += rec->raw_len;
-    pl_field *out = b->fields + b->nfields;
+    pl_field *out = nf ? b->fields + b->nfields : NULL; /* none yet: fields NULL */
     const io_slice *in = rec->fields;
     /* A record without quotes was split in place: its fields are slices of
      * raw, in order (so checking the first and the last is enough). Other
@@ -298,7 +298,7 @@ static assay_status check_item(eng_run *w, const eng_batch *src, const pl_item *
         *fs = f;
         *cap = rec.nfields;
     }
-    const pl_field *pf = src->fields + it->field0;
+    const pl_field *pf = rec.nfields ? src->fields + it->field0 : NULL;
     for (size_t k = 0; k < rec.nfields; k++)
         (*fs)[k] = (io_slice){src->bytes.data + pf[k].off, pf[k].len};
     rec.fields = *fs;
