@@ -159,6 +159,16 @@ typedef struct eng_ocol {
     size_t col;       /* first-input column when field < 0 */
 } eng_ocol;
 
+/* A set of names for stats.header: the list in first-seen order, and an
+ * open-addressing index over it (slot holds list index + 1; 0 is empty), so a
+ * header of a million labels is deduplicated in linear time. */
+typedef struct eng_names {
+    char **name;
+    size_t n, cap;
+    size_t *slot;
+    size_t nslot;
+} eng_names;
+
 typedef struct eng_run {
     const struct assay_rules *rules;
     const assay_check_opts *opts;
@@ -201,8 +211,7 @@ typedef struct eng_run {
     uint64_t unique_limit;   /* --max-unique-keys */
     val_bounds *bounds;      /* per field, compiled once per run */
     eng_fplan *fplan;        /* per field, read-only once set up */
-    char **hdr_extra, **hdr_missing; /* stats.header lists */
-    size_t nhdr_extra, nhdr_missing;
+    eng_names hdr_extra, hdr_missing; /* stats.header lists */
     uint64_t *errs_written;  /* per (field+1, rule): lines written to -e */
     uint64_t *rule_errs_written; /* per record rule: lines written to -e */
     eng_stats st;

@@ -735,7 +735,10 @@ assay_status eng_pipe_add(eng_run *run, const io_record *rec)
             return st;
         return eng_pipe_add(run, rec);
     }
-    if (need > UINT32_MAX) { /* a record of gigabytes: checked right here */
+    /* A record of gigabytes, or a piece of a record over the size limit (the
+     * pieces need no checking; queued, every batch of the pool could hold
+     * one, pool × max_record_bytes in memory): routed right here. */
+    if (need > UINT32_MAX || rec->raw_more || rec->continued) {
         assay_status st = eng_pipe_drain(run);
         if (!st)
             st = eng_route_record(run, rec, run->cur);

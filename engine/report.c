@@ -305,8 +305,8 @@ static json_t *stats_json(const eng_run *run, double secs)
     json_object_set_new(o, "inputs", in);
     json_object_set_new(o, "records", records_json(&run->st));
     json_object_set_new(o, "header", json_pack("{s:o, s:o}", "extra",
-                        names_json(run->hdr_extra, run->nhdr_extra), "missing",
-                        names_json(run->hdr_missing, run->nhdr_missing)));
+                        names_json(run->hdr_extra.name, run->hdr_extra.n), "missing",
+                        names_json(run->hdr_missing.name, run->hdr_missing.n)));
     json_object_set_new(o, "fields", fields_json(run));
     json_object_set_new(o, "record_violations", structure_json(run));
     json_object_set_new(o, "rules", rules_json(run));

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <xxhash.h>
 
 #include "engine/engine.h"
 #include "io/csv_writer.h"
@@ -94,32 +95,61 @@ static bool label_eq(const eng_run *run, const char *a, size_t an, const char *b
     return core_ascii_eq_nocase(a, b, an);
 }
 
-static assay_status add_name(char ***list, size_t *n, const char *p, size_t len)
+/* Adds p to the set unless it is there: amortised constant work per name
+ * (a hash index over the list), so a header of a million labels stays linear. */
+static assay_status add_name(eng_names *set, const char *p, size_t len)
 {
-    for (size_t i = 0; i < *n; i++)
-        if (strlen((*list)[i]) == len && memcmp((*list)[i], p, len) == 0)
+    if (2 * (set->n + 1) > set->nslot) { /* keep the index at most half full */
+        size_t ns = set->nslot ? 2 * set->nslot : 16;
+        size_t *slot = calloc(ns, sizeof *slot);
+        if (!slot)
+            return ASSAY_E_NOMEM;
+        for (size_t i = 0; i < set->n; i++) {
+            size_t h = (size_t)XXH3_64bits(set->name[i], strlen(set->name[i])) & (ns - 1);
+            while (slot[h])
+                h = (h + 1) & (ns - 1);
+            slot[h] = i + 1;
+        }
+        free(set->slot);
+        set->slot = slot;
+        set->nslot = ns;
+    }
+    size_t h = (size_t)XXH3_64bits(p, len) & (set->nslot - 1);
+    for (; set->slot[h]; h = (h + 1) & (set->nslot - 1)) {
+        const char *q = set->name[set->slot[h] - 1];
+        if (strlen(q) == len && memcmp(q, p, len) == 0)
             return ASSAY_OK;
-    char **nl = realloc(*list, (*n + 1) * sizeof *nl);
-    if (!nl)
+    }
+    if (set->n == set->cap) {
+        size_t nc = set->cap ? 2 * set->cap : 16;
+        char **nl = realloc(set->name, nc * sizeof *nl);
+        if (!nl)
+            return ASSAY_E_NOMEM;
+        set->name = nl;
+        set->cap = nc;
+    }
+    set->name[set->n] = strndup(p, len);
+    if (!set->name[set->n])
         return ASSAY_E_NOMEM;
-    *list = nl;
-    nl[*n] = strndup(p, len);
-    if (!nl[*n])
-        return ASSAY_E_NOMEM;
-    (*n)++;
+    set->slot[h] = ++set->n;
     return ASSAY_OK;
+}
+
+static void names_free(eng_names *set)
+{
+    for (size_t i = 0; i < set->n; i++)
+        free(set->name[i]);
+    free(set->name);
+    free(set->slot);
+    *set = (eng_names){0};
 }
 
 void eng_header_free(eng_run *run)
 {
-    for (size_t i = 0; i < run->nhdr_extra; i++)
-        free(run->hdr_extra[i]);
-    for (size_t i = 0; i < run->nhdr_missing; i++)
-        free(run->hdr_missing[i]);
+    names_free(&run->hdr_extra);
+    names_free(&run->hdr_missing);
     for (size_t i = 0; i < run->nfirst; i++)
         free(run->first_labels[i]);
-    free(run->hdr_extra);
-    free(run->hdr_missing);
     free(run->first_labels);
     free(run->first_label_lens);
 }
@@ -181,7 +211,7 @@ static assay_status find_columns(eng_run *run, eng_input *in, const io_slice *la
                      hits);
             st = header_problem(run, in, f->name, f->name_len, msg);
         } else if (!hits)
-            st = add_name(&run->hdr_missing, &run->nhdr_missing, f->name, f->name_len);
+            st = add_name(&run->hdr_missing, f->name, f->name_len);
     }
     return st;
 }
@@ -205,23 +235,78 @@ static assay_status extra_columns(eng_run *run, eng_input *in, const io_slice *l
             st = header_problem(run, in, "", 0, msg);
         }
         if (!st)
-            st = add_name(&run->hdr_extra, &run->nhdr_extra, lab[c].p, lab[c].n);
+            st = add_name(&run->hdr_extra, lab[c].p, lab[c].n);
     }
     return st;
 }
 
-/* The column of lab holding the first input's column c: the same label, and
- * for a label the first input repeats, the same occurrence of it. */
-static size_t match_label(const eng_run *run, size_t c, const io_slice *lab, size_t n)
+/* A label's hash, ASCII letters folded unless the header is case-sensitive
+ * (equal under label_eq implies equal hashes). */
+static size_t label_hash(const eng_run *run, const char *p, size_t n)
 {
-    const char *want = run->first_labels[c];
-    size_t wn = run->first_label_lens[c], nth = 0;
-    for (size_t k = 0; k < c; k++)
-        nth += label_eq(run, run->first_labels[k], run->first_label_lens[k], want, wn);
+    if (run->rules->dialect.case_sensitive_header)
+        return (size_t)XXH3_64bits(p, n);
+    uint64_t h = 0xcbf29ce484222325u ^ n;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ core_ascii_lower((unsigned char)p[i])) * 0x100000001b3u;
+    h ^= h >> 33; /* finalise, so that the low bits mix every byte */
+    h *= 0xff51afd7ed558ccdu;
+    h ^= h >> 33;
+    return (size_t)h;
+}
+
+/* out_col[c] for every column c of the first input: the column of lab with
+ * the same label, and for a label the first input repeats, the same
+ * occurrence of it; (size_t)-1 when there is none. Linear in the columns: a
+ * hash index over lab's labels, each slot holding its label's first column,
+ * next[] chaining the later ones, and a cursor per label consumed in order. */
+static assay_status match_labels(const eng_run *run, size_t *out_col, const io_slice *lab,
+                                 size_t n)
+{
+    size_t ns = 16;
+    while (ns < 2 * n)
+        ns *= 2;
+    size_t *slot = calloc(ns, sizeof *slot); /* column + 1 of the label's first */
+    size_t *next = malloc((n ? n : 1) * sizeof *next); /* column + 1; 0 ends */
+    size_t *cur = malloc((n ? n : 1) * sizeof *cur); /* at a first: column + 1 */
+    if (!slot || !next || !cur) {
+        free(slot);
+        free(next);
+        free(cur);
+        return ASSAY_E_NOMEM;
+    }
     for (size_t k = 0; k < n; k++)
-        if (label_eq(run, lab[k].p, lab[k].n, want, wn) && nth-- == 0)
-            return k;
-    return (size_t)-1;
+        cur[k] = k + 1;
+    for (size_t k = n; k-- > 0;) { /* from the end, so each chain is in order */
+        size_t h = label_hash(run, lab[k].p, lab[k].n) & (ns - 1);
+        for (; slot[h]; h = (h + 1) & (ns - 1)) {
+            size_t j = slot[h] - 1;
+            if (label_eq(run, lab[j].p, lab[j].n, lab[k].p, lab[k].n))
+                break;
+        }
+        next[k] = slot[h];
+        slot[h] = k + 1;
+    }
+    for (size_t c = 0; c < run->nfirst; c++) {
+        const char *want = run->first_labels[c];
+        size_t wn = run->first_label_lens[c];
+        size_t h = label_hash(run, want, wn) & (ns - 1);
+        out_col[c] = (size_t)-1;
+        for (; slot[h]; h = (h + 1) & (ns - 1)) {
+            size_t j = slot[h] - 1;
+            if (label_eq(run, lab[j].p, lab[j].n, want, wn))
+                break;
+        }
+        size_t first = slot[h] ? slot[h] - 1 : 0;
+        if (slot[h] && cur[first]) {
+            out_col[c] = cur[first] - 1;
+            cur[first] = next[out_col[c]];
+        }
+    }
+    free(slot);
+    free(next);
+    free(cur);
+    return ASSAY_OK;
 }
 
 /* A later input's column that the first input's header lacks cannot be
@@ -231,11 +316,14 @@ static assay_status unmapped_columns(eng_run *run, eng_input *in, const io_slice
                                      size_t n)
 {
     assay_status st = ASSAY_OK;
+    bool *used = calloc(n ? n : 1, sizeof *used);
+    if (!used)
+        return ASSAY_E_NOMEM;
+    for (size_t c = 0; c < run->nfirst; c++)
+        if (in->out_col[c] < n)
+            used[in->out_col[c]] = true;
     for (size_t k = 0; k < n && !st; k++) {
-        bool used = false;
-        for (size_t c = 0; c < run->nfirst && !used; c++)
-            used = in->out_col[c] == k;
-        if (used)
+        if (used[k])
             continue;
         char msg[300];
         snprintf(msg, sizeof msg,
@@ -243,6 +331,7 @@ static assay_status unmapped_columns(eng_run *run, eng_input *in, const io_slice
                  "cannot hold it", (int)(lab[k].n < 200 ? lab[k].n : 200), lab[k].p);
         st = header_problem(run, in, lab[k].p, lab[k].n, msg);
     }
+    free(used);
     return st;
 }
 
@@ -267,8 +356,14 @@ static assay_status layout(eng_run *run, eng_input *in, const io_slice *lab, siz
     if (!in->out_col)
         return ASSAY_E_NOMEM;
     in->same_layout = n == run->nfirst;
+    if (!first) {
+        assay_status st = match_labels(run, in->out_col, lab, n);
+        if (st)
+            return st;
+    }
     for (size_t c = 0; c < run->nfirst; c++) {
-        in->out_col[c] = first ? c : match_label(run, c, lab, n);
+        if (first)
+            in->out_col[c] = c;
         in->same_layout &= in->out_col[c] == c;
     }
     return first ? ASSAY_OK : unmapped_columns(run, in, lab, n);
