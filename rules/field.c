@@ -11,6 +11,7 @@
 #include "validators/formats.h"
 #include "validators/unicode.h"
 #include "validators/datefmt.h"
+#include "validators/dfa.h"
 #include "validators/locnum.h"
 #include "validators/number.h"
 
@@ -550,7 +551,9 @@ static void field_pattern(rules_ctx *c, rules_field *f, json_t *cons)
                     PCRE2_ENDANCHORED;
     f->pattern_src = rules_strndup(c, s, n);
     f->pattern = pcre2_compile((PCRE2_SPTR)s, n, opts, &err, &off, NULL);
-    if (!f->pattern) {
+    if (!f->pattern && err == PCRE2_ERROR_HEAP_FAILED) {
+        c->nomem = true; /* out of memory, not a bad pattern */
+    } else if (!f->pattern) {
         PCRE2_UCHAR msg[256];
         if (pcre2_get_error_message(err, msg, sizeof msg) < 0)
             snprintf((char *)msg, sizeof msg, "error %d", err);
@@ -559,13 +562,18 @@ static void field_pattern(rules_ctx *c, rules_field *f, json_t *cons)
     } else {
         int jit = pcre2_jit_compile(f->pattern, PCRE2_JIT_COMPLETE);
         f->pattern_jit = jit == 0;
-        if (jit) {
+        if (jit == PCRE2_ERROR_NOMEMORY) {
+            c->nomem = true;
+        } else if (jit) {
             PCRE2_UCHAR msg[256];
             if (pcre2_get_error_message(jit, msg, sizeof msg) < 0)
                 snprintf((char *)msg, sizeof msg, "error %d", jit);
             rules_warn(c, RW_VALUE, "pattern runs without JIT (%s); matching is "
                        "slower", (const char *)msg);
         }
+        /* Simple patterns also get a DFA, which gives pcre2's answer
+         * faster; NULL (pcre2 does the work) for the rest. */
+        f->pattern_dfa = val_dfa_compile(s, n);
     }
     rules_pop(c, mark);
 }
@@ -1059,6 +1067,7 @@ void rules_field_free(rules_field *f)
     free(f->maximum.text);
     free(f->pattern_src);
     pcre2_code_free(f->pattern);
+    val_dfa_free(f->pattern_dfa);
     rules_enum_free(f->enumset);
     free_list(f->true_values, f->ntrue);
     free_list(f->false_values, f->nfalse);

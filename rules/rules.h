@@ -91,6 +91,7 @@ typedef struct rules_field {
     char *pattern_src;       /* NULL: none */
     pcre2_code *pattern;     /* compiled anchored, JIT when available */
     bool pattern_jit;        /* JIT compile succeeded */
+    struct val_dfa *pattern_dfa; /* NULL: pcre2 matches (validators/dfa.h) */
     rules_enum *enumset;     /* NULL: none */
     char **true_values, **false_values; /* NULL: Table Schema defaults */
     size_t ntrue, nfalse;

@@ -1,5 +1,6 @@
 /* validators/string.c — pattern and length checks (see string.h). */
 #include "validators/string.h"
+#include "validators/dfa.h"
 
 #include <inttypes.h>
 #include <stdint.h>
@@ -102,6 +103,8 @@ int val_pattern_match_known(const rules_field *f, pcre2_match_data *md,
         *rc = 0;
     if (!f->pattern)
         return 1;
+    if (f->pattern_dfa) /* the same answer, never a limit */
+        return val_dfa_match(f->pattern_dfa, p, n);
     /* pcre2_jit_match skips pcre2's UTF-8 check (invalid input would be
      * undefined behaviour): only valid text takes the fast path; the rest goes
      * through pcre2_match, which checks it for a UTF pattern (and matches it
