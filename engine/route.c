@@ -427,6 +427,14 @@ static assay_status write_headers(eng_run *run, const io_record *rec)
                             run->out_quote, run->eol, run->eol_len);
         if (!st)
             st = eng_put_rec(run, run->out, &run->out_open, true, run->line.data, run->line.len);
+    } else if (!core_utf8_valid(raw + skip, n - skip)) {
+        /* The passing output is UTF-8 throughout: a header byte that is not
+         * (an undefined byte of a detected encoding, a broken label) becomes
+         * U+FFFD there; the quarantine keeps the header as it came. */
+        core_buf_clear(&run->line);
+        st = val_utf8_replace_invalid(raw + skip, n - skip, &run->line);
+        if (!st)
+            st = eng_put_rec(run, run->out, &run->out_open, true, run->line.data, run->line.len);
     } else
         st = eng_put_rec(run, run->out, &run->out_open, true, raw + skip, n - skip);
     if (st)
