@@ -20,6 +20,7 @@
 typedef struct pread_src {
     int fd;
     uint64_t off;
+    int err; /* errno of a failed read, 0 while none */
 } pread_src;
 
 static ptrdiff_t pread_read(void *ctx, char *buf, size_t cap)
@@ -31,34 +32,52 @@ static ptrdiff_t pread_read(void *ctx, char *buf, size_t cap)
             s->off += (uint64_t)n;
             return (ptrdiff_t)n;
         }
-        if (errno != EINTR)
+        if (errno != EINTR) {
+            s->err = errno;
             return -1;
+        }
     }
 }
 
-/* The byte at off, or -1 past the end. */
-static int byte_at(int fd, uint64_t off)
+/* pread through EINTR. A failure is kept in *e (the first errno) so that
+ * a read error while planning the range fails the run instead of passing
+ * for the end of the file. */
+static ssize_t pread_at(int fd, void *buf, size_t n, uint64_t off, int *e)
+{
+    for (;;) {
+        ssize_t r = pread(fd, buf, n, (off_t)off);
+        if (r >= 0 || errno != EINTR) {
+            if (r < 0 && !*e)
+                *e = errno;
+            return r;
+        }
+    }
+}
+
+/* The byte at off, or -1 past the end (or on an error, kept in *e). */
+static int byte_at(int fd, uint64_t off, int *e)
 {
     unsigned char c;
-    return pread(fd, &c, 1, (off_t)off) == 1 ? c : -1;
+    return pread_at(fd, &c, 1, off, e) == 1 ? c : -1;
 }
 
 /* The first line start at or after off (a line ends at LF, CRLF or CR). */
-static uint64_t line_start(int fd, uint64_t off, uint64_t size)
+static uint64_t line_start(int fd, uint64_t off, uint64_t size, int *e)
 {
-    int prev = off ? byte_at(fd, off - 1) : '\n';
-    if (prev == '\n' || (prev == '\r' && byte_at(fd, off) != '\n'))
+    int prev = off ? byte_at(fd, off - 1, e) : '\n';
+    if (prev == '\n' || (prev == '\r' && byte_at(fd, off, e) != '\n'))
         return off;
     char buf[65536];
     while (off < size) {
-        ssize_t n = pread(fd, buf, sizeof buf, (off_t)off);
+        ssize_t n = pread_at(fd, buf, sizeof buf, off, e);
         if (n <= 0)
             return size;
         for (ssize_t i = 0; i < n; i++) {
             if (buf[i] == '\n')
                 return off + (uint64_t)i + 1;
             if (buf[i] == '\r') {
-                int next = i + 1 < n ? (unsigned char)buf[i + 1] : byte_at(fd, off + (uint64_t)i + 1);
+                int next = i + 1 < n ? (unsigned char)buf[i + 1]
+                                     : byte_at(fd, off + (uint64_t)i + 1, e);
                 if (next != '\n')
                     return off + (uint64_t)i + 1;
             }
@@ -71,9 +90,9 @@ static uint64_t line_start(int fd, uint64_t off, uint64_t size)
 /* Does a record of the header's width start at off, followed by another (or
  * by the end of the file)? */
 static assay_status fits(eng_run *run, const io_csv_opts *o, int fd, uint64_t off,
-                         size_t width, bool *ok)
+                         size_t width, bool *ok, int *e)
 {
-    pread_src src = {fd, off};
+    pread_src src = {fd, off, 0};
     io_csv_reader *r = NULL;
     io_record rec;
     bool eof = false;
@@ -86,36 +105,41 @@ static assay_status fits(eng_run *run, const io_csv_opts *o, int fd, uint64_t of
         *ok = !st && (eof || (rec.kind == IO_REC_OK && rec.nfields == width));
     }
     io_csv_reader_free(r);
+    if (st == ASSAY_E_IO && src.err) { /* reported by eng_range_plan */
+        *e = src.err;
+        *ok = false;
+        st = ASSAY_OK;
+    }
     return st;
 }
 
 /* The resynchronisation point at or after off (see the top of the file). */
 static assay_status resync_point(eng_run *run, const io_csv_opts *o, int fd, uint64_t off,
-                                 uint64_t size, size_t width, uint64_t *point)
+                                 uint64_t size, size_t width, uint64_t *point, int *e)
 {
-    uint64_t at = line_start(fd, off, size);
-    while (at < size) {
+    uint64_t at = line_start(fd, off, size, e);
+    while (at < size && !*e) {
         bool ok;
-        assay_status st = fits(run, o, fd, at, width, &ok);
+        assay_status st = fits(run, o, fd, at, width, &ok, e);
         if (st)
             return st;
-        if (ok)
+        if (ok || *e)
             break;
-        at = line_start(fd, at + 1, size);
+        at = line_start(fd, at + 1, size, e);
     }
     *point = at < size ? at : size;
     return ASSAY_OK;
 }
 
 /* Physical lines before off, counted as the reader counts them. */
-static uint64_t lines_before(int fd, uint64_t off)
+static uint64_t lines_before(int fd, uint64_t off, int *e)
 {
     char buf[65536];
     uint64_t lines = 0, pos = 0;
     int prev = 0;
     while (pos < off) {
         size_t want = off - pos < sizeof buf ? (size_t)(off - pos) : sizeof buf;
-        ssize_t n = pread(fd, buf, want, (off_t)pos);
+        ssize_t n = pread_at(fd, buf, want, pos, e);
         if (n <= 0)
             break;
         for (ssize_t i = 0; i < n; i++) {
@@ -144,17 +168,26 @@ assay_status eng_range_plan(eng_run *run, eng_input *in, const io_csv_opts *o,
     io_csv_opts ro = *o;
     ro.header = false;
     assay_status st = ASSAY_OK;
+    int e = 0; /* errno of a failed read while planning */
     out->from = body;
     out->to = size;
     if (start > body)
-        st = resync_point(run, &ro, in->fd, start, size, in->ncols, &out->from);
-    if (!st && end < size)
+        st = resync_point(run, &ro, in->fd, start, size, in->ncols, &out->from,
+                          &e);
+    if (!st && !e && end < size)
         st = end <= body ? (out->to = body, ASSAY_OK)
-                         : resync_point(run, &ro, in->fd, end, size, in->ncols, &out->to);
+                         : resync_point(run, &ro, in->fd, end, size, in->ncols, &out->to,
+                                        &e);
     if (out->to < out->from)
         out->to = out->from;
-    out->lines = lines_before(in->fd, out->from);
+    if (!st && !e)
+        out->lines = lines_before(in->fd, out->from, &e);
     out->src_fd = in->fd;
+    if (!st && e) {
+        snprintf(run->err->message, sizeof run->err->message, "%s: read error: %s",
+                 in->name, strerror(e));
+        st = ASSAY_E_IO;
+    }
     return st;
 }
 
@@ -165,7 +198,7 @@ ptrdiff_t eng_range_read(void *ctx, char *buf, size_t cap)
         return 0;
     if (cap > r->to - r->pos)
         cap = (size_t)(r->to - r->pos);
-    pread_src s = {r->src_fd, r->pos};
+    pread_src s = {r->src_fd, r->pos, 0};
     ptrdiff_t n = pread_read(&s, buf, cap);
     if (n > 0)
         r->pos += (uint64_t)n;

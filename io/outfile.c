@@ -595,6 +595,11 @@ assay_status io_out_finish_all(io_out *const *outs, size_t n, assay_status st,
     for (size_t i = 0; i < n && !st; i++)
         if (outs[i] && io_out_prepare(outs[i], err))
             st = ASSAY_E_IO;
+    /* A write that failed midway ended the run with a bare status: name the
+     * output and the reason, unless the caller already said what went wrong. */
+    for (size_t i = 0; i < n && st && err && !err->message[0]; i++)
+        if (outs[i])
+            io_out_error(outs[i], err);
     for (size_t i = 0; i < n; i++) {
         if (!outs[i])
             continue;

@@ -98,7 +98,8 @@ void io_out_abort(io_out *o);
  * when st is ASSAY_OK every output is prepared, then, if all prepared, each
  * is committed; otherwise (or when st is not ASSAY_OK) every one is aborted.
  * *broken_pipe is set when some output saw EPIPE. Returns st, or ASSAY_E_IO
- * with err set. */
+ * with err set; a failing st with err->message still empty gets the message
+ * of the first output whose write failed (a write error midway). */
 assay_status io_out_finish_all(io_out *const *outs, size_t n, assay_status st,
                                assay_error *err, int *broken_pipe);
 /* Aborts when neither io_out_commit nor io_out_abort was called. NULL ok. */

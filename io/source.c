@@ -2,6 +2,7 @@
  * chunk size to prove chunk-split invariance) and a file descriptor. */
 #include <errno.h>
 #include <limits.h>
+#include <poll.h>
 #include <stdint.h>
 #include <string.h>
 #include <unistd.h>
@@ -33,7 +34,14 @@ ptrdiff_t io_fd_read(void *ctx, char *buf, size_t cap)
         ssize_t n = read(fd, buf, cap);
         if (n >= 0)
             return (ptrdiff_t)n;
-        if (errno != EINTR)
+        if (errno == EINTR)
+            continue;
+        if (errno != EAGAIN && errno != EWOULDBLOCK)
+            return -1;
+        /* a descriptor we were handed in non-blocking mode (a shared pipe
+         * on standard input): wait until it has data */
+        struct pollfd pfd = {.fd = fd, .events = POLLIN};
+        if (poll(&pfd, 1, -1) < 0 && errno != EINTR)
             return -1;
     }
 }

@@ -1,5 +1,5 @@
 /* tests/inject/test_inject_outfile.c — the output layer under the fault
- * shim (fail_write.c). One scenario per run; tests/inject/CMakeLists.txt
+ * shim (fail_io.c). One scenario per run; tests/inject/CMakeLists.txt
  * runs each with LD_PRELOAD and the ASSAY_INJECT_* settings it needs:
  *
  *   enospc   ERRNO=ENOSPC AFTER=1000 MATCH=.assay-   big write fails midway
