@@ -3,7 +3,9 @@
  * Input: one byte n, then n bytes of pattern, then the subject (the rest).
  * The pattern is compiled by pcre2 with the field options and by the DFA;
  * abort() when the DFA takes a pattern pcre2 refuses, or when the two
- * answer differently on the subject. pcre2's answer is its JIT's (what the
+ * answer differently on the subject (pcre2 refusing a pattern for its size or
+ * nesting says nothing about its syntax: the loader never builds a DFA for a
+ * pattern pcre2 refused, so such a pattern is skipped). pcre2's answer is its JIT's (what the
  * validator runs) and, for valid UTF-8, also its interpreter's; a subject
  * with broken UTF-8 never matches (the interpreter may match a pattern that
  * matches "" on such a value: it is not asked). A match that hits a limit
@@ -44,8 +46,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     PCRE2_SIZE off;
     pcre2_code *re = pcre2_compile((PCRE2_SPTR)pat, pn, FIELD_OPTS, &err, &off, NULL);
     if (!re) {
-        if (d)
+        bool resources = err == PCRE2_ERROR_PATTERN_TOO_LARGE ||
+                         err == PCRE2_ERROR_PARENTHESES_NEST_TOO_DEEP ||
+                         err == PCRE2_ERROR_HEAP_FAILED;
+        if (d && !resources)
             abort();
+        val_dfa_free(d);
         return 0;
     }
     if (d) {
