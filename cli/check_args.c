@@ -450,8 +450,13 @@ static char *normalise(const char *path)
     const char *slash = strrchr(path, '/');
     const char *base = slash ? slash + 1 : path;
     char *dir = slash ? strndup(path, slash == path ? 1 : (size_t)(slash - path)) : strdup(".");
+    errno = 0;
     char *real = dir ? realpath(dir, NULL) : NULL;
     char *out = NULL;
+    if (!dir || (!real && errno == ENOMEM)) { /* not a folder that is missing */
+        free(dir);
+        return NULL;
+    }
     if (real && *base) {
         size_t n = strlen(real) + strlen(base) + 2;
         out = malloc(n);

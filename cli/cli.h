@@ -23,5 +23,15 @@ int cli_version(void);
 void cli_signals_install(void);
 /* An assay_tempfile_fn: remembers (added=1) or forgets (added=0) a path. */
 void cli_tempfile_track(const char *path, int added, void *ctx);
+/* Unlinks every published temporary file (async-signal-safe). */
+void cli_tempfiles_remove_all(void);
+
+/* Allocators for ICU, jansson and libxml2 that end the run when one of their
+ * allocations fails (cli/libmem.c). Installed by main() before any library
+ * call; -1 when a library refused them. */
+int cli_libmem_install(void);
+/* Removes the temporary files, says "assay: error: out of memory" and exits
+ * with 3, from any thread; never returns. */
+_Noreturn void cli_fatal_nomem(void);
 
 #endif

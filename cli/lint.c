@@ -19,7 +19,8 @@ static const char *plural(size_t n)
 /* Prints a status that came without an error diagnostic to explain it. */
 static void explain_status(const char *path, assay_status st, const assay_diags *d)
 {
-    if (assay_diags_errors(d) > 0)
+    /* Out of memory is said even after the errors found before it. */
+    if (assay_diags_errors(d) > 0 && st != ASSAY_E_NOMEM)
         return;
     if (st == ASSAY_E_IO)
         cli_error("%s: cannot read the rules file", path);

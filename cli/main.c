@@ -43,6 +43,11 @@ int main(int argc, char **argv)
     /* A write to a closed stdout fails with EPIPE (exit 3, silently) instead
      * of killing the process: SPEC §2. */
     signal(SIGPIPE, SIG_IGN);
+    /* Before any library call: ICU takes its allocator only then. */
+    if (cli_libmem_install() != 0) {
+        cli_error("cannot install the libraries' allocators");
+        return CLI_EXIT_SYSTEM;
+    }
     if (argc < 2)
         return cli_usage_error(NULL, "no command given; commands are: check, lint, merge, diff, "
                                      "profile");

@@ -166,7 +166,8 @@ int cli_load_rules(const char *path, assay_rules **out)
     cli_print_diags(d, path);
     int rc = CLI_EXIT_OK;
     if (st != ASSAY_OK) {
-        if (assay_diags_errors(d) == 0)
+        /* Out of memory is said even after the errors found before it. */
+        if (assay_diags_errors(d) == 0 || st == ASSAY_E_NOMEM)
             cli_error("%s: %s", path, st == ASSAY_E_IO ? "cannot read the rules file"
                                                        : assay_strerror(st));
         rc = (st == ASSAY_E_RULES || st == ASSAY_E_IO) ? CLI_EXIT_USAGE : CLI_EXIT_SYSTEM;

@@ -62,12 +62,17 @@ void cli_tempfile_track(const char *path, int added, void *ctx)
         forget(path);
 }
 
-static void on_fatal_signal(int sig)
+void cli_tempfiles_remove_all(void)
 {
     for (size_t i = 0; i < CLI_MAX_TEMPFILES; i++) {
         if (atomic_load(&tempfiles[i].state) == SLOT_READY)
             unlink(tempfiles[i].path);
     }
+}
+
+static void on_fatal_signal(int sig)
+{
+    cli_tempfiles_remove_all();
     signal(sig, SIG_DFL);
     raise(sig);
 }

@@ -445,8 +445,12 @@ static assay_status finish(eng_run *run, assay_status st, assay_check_result *re
     io_out *outs[] = {run->out, run->quar, run->errs, run->chg, run->stats_out,
                       run->junit_out, run->metrics_out};
     size_t nout = sizeof outs / sizeof *outs;
-    st = io_out_finish_all(outs, nout, st, run->err, &res->broken_pipe);
+    /* Allocated before the outputs are renamed into place: once they are, the
+     * run can no longer end in exit 3. */
     eng_threshold *t = calloc(eng_threshold_max(run), sizeof *t);
+    if (!t && !st)
+        st = ASSAY_E_NOMEM;
+    st = io_out_finish_all(outs, nout, st, run->err, &res->broken_pipe);
     size_t nt = 0;
     if (t && run->st.fields)
         eng_thresholds(run, t, &nt);
@@ -487,7 +491,10 @@ ASSAY_API assay_status assay_check_run(const assay_rules *rules, const assay_che
     run.opts = opts;
     run.err = &res->error;
     run.t0 = now_seconds();
-    assay_status st = setup(&run);
+    /* Allocated before any output is written: failing after the outputs
+     * are published would lose the summary of a run that completed. */
+    char **owned = calloc(2, sizeof *owned);
+    assay_status st = owned ? setup(&run) : ASSAY_E_NOMEM;
     /* NDJSON lines are parsed and checked by the workers; JSON arrays and XML
      * (framed outputs) are checked on the calling thread. */
     bool framed = run.in_fmt == ASSAY_FMT_JSON || run.in_fmt == ASSAY_FMT_XML ||
@@ -507,7 +514,6 @@ ASSAY_API assay_status assay_check_run(const assay_rules *rules, const assay_che
         fail(&run, st, "%s", assay_strerror(st));
     res->error.status = st;
     /* The result keeps the strings it points to; everything else is freed. */
-    char **owned = calloc(2, sizeof *owned);
     if (owned) {
         owned[0] = run.quarantine_path;
         owned[1] = run.pk_label;

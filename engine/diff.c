@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/jsonmem.h"
 #include "engine/diff.h"
 #include "engine/merge_profile.h"
 #include "io/outfile.h"
@@ -124,7 +125,13 @@ static assay_status read_limits(const char *path, const char *prefix, json_t *o,
 static assay_status load_thresholds(eng_diff *d, const char *path)
 {
     json_error_t je;
-    json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
+    bool nomem = false;
+    json_t *root = core_json_load_file(path, JSON_REJECT_DUPLICATES, &je, &nomem);
+    if (!root && nomem) {
+        snprintf(d->err->message, sizeof d->err->message,
+                 "%s: out of memory reading the thresholds file", path);
+        return d->err->status = ASSAY_E_NOMEM;
+    }
     if (!root) {
         FILE *fp = fopen(path, "rb");
         if (!fp) {

@@ -97,7 +97,7 @@ double eng_psi(const double *base, const double *cur, size_t n);
 /* Numeric PSI: bins between the baseline's deciles (duplicates merged), the
  * proportions from each sketch's ranks scaled by the share of values that
  * are numbers, plus one bin of the non-numeric values (1 - share). NaN when
- * the baseline sketch is empty. */
+ * the baseline sketch is empty; -1 when out of memory (both PSIs). */
 double eng_psi_numeric(const stats_kll *base, double base_share, const stats_kll *cur,
                        double cur_share);
 /* Categorical PSI: the baseline's ENG_PSI_TOP most frequent values plus one

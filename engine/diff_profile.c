@@ -33,7 +33,9 @@ double eng_psi_numeric(const stats_kll *base, double base_share, const stats_kll
     if (!base || stats_kll_count(base) == 0)
         return NAN;
     for (int i = 1; i < ENG_PSI_BINS; i++) {
-        double e = stats_kll_quantile(base, (double)i / ENG_PSI_BINS);
+        double e = NAN;
+        if (stats_kll_quantile_at(base, (double)i / ENG_PSI_BINS, &e) != 0)
+            return -1; /* out of memory */
         if (!isnan(e) && (ne == 0 || e > edges[ne - 1]))
             edges[ne++] = e;
     }
@@ -67,7 +69,9 @@ static size_t list_all(const stats_topk *t, stats_topk_item **out)
     json_t *j = stats_topk_to_json(t);
     size_t cap = j ? json_array_size(json_object_get(j, "items")) : 0;
     json_decref(j);
-    *out = calloc(cap + 1, sizeof **out);
+    /* Out of memory: no list, which the callers take as such (an empty
+     * one would make every value look new). */
+    *out = j ? calloc(cap + 1, sizeof **out) : NULL;
     return *out ? stats_topk_list(t, *out, cap) : 0;
 }
 
@@ -81,7 +85,7 @@ double eng_psi_categorical(const stats_topk *base, const stats_topk *cur)
     size_t n = stats_topk_list(base, top, ENG_PSI_TOP);
     size_t nall = cur ? list_all(cur, &all) : 0;
     if (cur && !all)
-        return NAN;
+        return -1; /* out of memory */
     double sb = 0, sc = 0;
     for (size_t i = 0; i < n; i++) {
         pb[i] = (double)top[i].count / (double)tb;
@@ -169,13 +173,15 @@ static assay_status side_load(eng_diff *d, side *s, json_t *f, const char *which
     if (s->ncount && !(s->kll = stats_kll_from_json(sk, why, sizeof why))) {
         snprintf(d->err->message, sizeof d->err->message, "%s: field %s: numeric.sketch: %s",
                  which, json_string_value(json_object_get(f, "name")), sk ? why : "missing");
-        return d->err->status = ASSAY_E_USAGE;
+        return d->err->status = sk && strstr(why, "out of memory") ? ASSAY_E_NOMEM
+                                                                  : ASSAY_E_USAGE;
     }
     sk = json_object_get(f, "top_sketch");
     if (json_is_object(sk) && !(s->top = stats_topk_from_json(sk, why, sizeof why))) {
         snprintf(d->err->message, sizeof d->err->message, "%s: field %s: top_sketch: %s",
                  which, json_string_value(json_object_get(f, "name")), why);
-        return d->err->status = ASSAY_E_USAGE;
+        /* The sketches say "out of memory" in why: exit 3, not a bad file. */
+        return d->err->status = strstr(why, "out of memory") ? ASSAY_E_NOMEM : ASSAY_E_USAGE;
     }
     return ASSAY_OK;
 }
@@ -262,6 +268,8 @@ static int psi(eng_diff *d, const side *a, const side *b)
     double v = num ? eng_psi_numeric(a->kll, rate(a->ncount, a->nonmissing), b->kll,
                                      rate(b->ncount, b->nonmissing))
                    : eng_psi_categorical(a->top, b->top);
+    if (v < 0) /* out of memory */
+        return -1;
     if (isnan(v))
         return 0;
     json_t *m = json_pack("{s:f, s:s}", "value", v, "method", num ? "deciles" : "top values");

@@ -198,62 +198,57 @@ static bool json_number_text(const char *p, size_t n)
 /* A field's value as JSON: typed when it passed its type (integers,
  * numbers, booleans; objects and arrays as their text), null when missing,
  * else a string. */
-static void json_value(core_buf *b, const eng_run *run, size_t i, const eng_value *v)
+static assay_status json_value(core_buf *b, const eng_run *run, size_t i,
+                               const eng_value *v)
 {
     const rules_field *f = &run->rules->fields[i];
-    if (v->missing) {
-        core_buf_puts(b, "null");
-        return;
-    }
+    if (v->missing)
+        return core_buf_puts(b, "null");
     if (v->type_ok) {
         switch (f->type) {
         case RT_INTEGER:
             if (json_number_text(v->p, v->n))
-                core_buf_append(b, v->p, v->n);
-            else
-                core_buf_printf(b, "%lld", (long long)v->ival);
-            return;
+                return core_buf_append(b, v->p, v->n);
+            return core_buf_printf(b, "%lld", (long long)v->ival);
         case RT_NUMBER:
-            if (json_number_text(v->p, v->n)) {
-                core_buf_append(b, v->p, v->n);
-                return;
-            }
+            if (json_number_text(v->p, v->n))
+                return core_buf_append(b, v->p, v->n);
             break;
         case RT_BOOLEAN:
-            core_buf_puts(b, v->bval ? "true" : "false");
-            return;
+            return core_buf_puts(b, v->bval ? "true" : "false");
         case RT_OBJECT: case RT_ARRAY:
-            if (v->doc && !v->changed && v->doc->kind != IO_V_STRING) {
-                core_buf_append(b, v->p, v->n);
-                return;
-            }
+            if (v->doc && !v->changed && v->doc->kind != IO_V_STRING)
+                return core_buf_append(b, v->p, v->n);
             break;
         default:
             break;
         }
     }
-    core_buf_json_str(b, v->p, v->n);
+    return core_buf_json_str(b, v->p, v->n);
 }
 
-/* The record as one JSON object of the output columns. */
-static void json_object(core_buf *b, const eng_run *run, const io_record *rec,
-                        const eng_input *in)
+/* The record as one JSON object of the output columns. Every append is
+ * checked: after a failed one, a later one may succeed. */
+static assay_status json_object(core_buf *b, const eng_run *run, const io_record *rec,
+                                const eng_input *in)
 {
-    core_buf_putc(b, '{');
-    for (size_t k = 0; k < run->nocols; k++) {
+    assay_status st = core_buf_putc(b, '{');
+    for (size_t k = 0; !st && k < run->nocols; k++) {
         const eng_ocol *oc = &run->ocols[k];
         if (k)
-            core_buf_putc(b, ',');
-        core_buf_json_str(b, oc->name, oc->len);
-        core_buf_putc(b, ':');
+            st = core_buf_putc(b, ',');
+        st = st ? st : core_buf_json_str(b, oc->name, oc->len);
+        st = st ? st : core_buf_putc(b, ':');
+        if (st)
+            break;
         if (oc->field >= 0) {
-            json_value(b, run, (size_t)oc->field, &run->vals[oc->field]);
+            st = json_value(b, run, (size_t)oc->field, &run->vals[oc->field]);
             continue;
         }
         io_slice s = ocol_value(run, rec, in, k);
-        core_buf_json_str(b, s.p, s.n);
+        st = core_buf_json_str(b, s.p, s.n);
     }
-    core_buf_putc(b, '}');
+    return st ? st : core_buf_putc(b, '}');
 }
 
 /* ---- splicing ------------------------------------------------------------ */
@@ -270,43 +265,42 @@ static int edit_cmp(const void *a, const void *b)
 }
 
 /* XML character data (attr: an attribute value between double quotes). */
-static void xml_text(core_buf *b, const char *p, size_t n, bool attr)
+static assay_status xml_text(core_buf *b, const char *p, size_t n, bool attr)
 {
-    for (size_t i = 0; i < n; i++) {
+    assay_status st = ASSAY_OK;
+    for (size_t i = 0; !st && i < n; i++) {
         switch (p[i]) {
-        case '&': core_buf_puts(b, "&amp;"); break;
-        case '<': core_buf_puts(b, "&lt;"); break;
-        case '>': core_buf_puts(b, "&gt;"); break;
+        case '&': st = core_buf_puts(b, "&amp;"); break;
+        case '<': st = core_buf_puts(b, "&lt;"); break;
+        case '>': st = core_buf_puts(b, "&gt;"); break;
         case '"':
             if (attr) {
-                core_buf_puts(b, "&quot;");
+                st = core_buf_puts(b, "&quot;");
                 break;
             }
             /* fall through */
-        default: core_buf_putc(b, p[i]); break;
+        default: st = core_buf_putc(b, p[i]); break;
         }
     }
+    return st;
 }
 
 /* The replacement text of a changed value, in the record's own format. */
-static void replacement(core_buf *b, const eng_run *run, size_t i, const eng_value *v,
-                        bool xml, bool attr)
+static assay_status replacement(core_buf *b, const eng_run *run, size_t i,
+                                const eng_value *v, bool xml, bool attr)
 {
-    if (xml) {
-        xml_text(b, v->p, v->n, attr);
-        return;
-    }
+    if (xml)
+        return xml_text(b, v->p, v->n, attr);
     io_vkind k = v->doc->kind;
     const rules_field *f = &run->rules->fields[i];
     bool typed = v->type_ok && !v->missing &&
                  ((k == IO_V_NUMBER && (f->type == RT_INTEGER || f->type == RT_NUMBER)) ||
                   (k == IO_V_BOOL && f->type == RT_BOOLEAN));
     if (typed && f->type == RT_BOOLEAN)
-        core_buf_puts(b, v->bval ? "true" : "false");
-    else if (typed && json_number_text(v->p, v->n))
-        core_buf_append(b, v->p, v->n);
-    else
-        core_buf_json_str(b, v->p, v->n);
+        return core_buf_puts(b, v->bval ? "true" : "false");
+    if (typed && json_number_text(v->p, v->n))
+        return core_buf_append(b, v->p, v->n);
+    return core_buf_json_str(b, v->p, v->n);
 }
 
 /* Is field i a simple top-level name (no dot, bracket or @)? Only those can
@@ -431,7 +425,10 @@ static assay_status splice(eng_run *run, const io_record *rec, bool xml, bool *o
     core_buf *rb = &run->annot;
     core_buf_clear(rb);
     *ok = true;
-    for (size_t i = 0; i < r->nfields; i++) {
+    /* The first failed append: a later one may succeed, so every one is
+     * checked (a record with a value left out must never be written). */
+    assay_status bs = ASSAY_OK;
+    for (size_t i = 0; !bs && i < r->nfields; i++) {
         const eng_value *v = &run->vals[i];
         if (!v->changed || !v->doc)
             continue;
@@ -444,15 +441,17 @@ static assay_status splice(eng_run *run, const io_record *rec, bool xml, bool *o
                 return ASSAY_OK;
             }
             if (xml) {
-                core_buf_printf(rb, "<%.*s>", (int)r->fields[i].name_len, r->fields[i].name);
-                replacement(rb, run, i, v, true, false);
-                core_buf_printf(rb, "</%.*s>", (int)r->fields[i].name_len, r->fields[i].name);
+                bs = core_buf_printf(rb, "<%.*s>", (int)r->fields[i].name_len,
+                                     r->fields[i].name);
+                bs = bs ? bs : replacement(rb, run, i, v, true, false);
+                bs = bs ? bs : core_buf_printf(rb, "</%.*s>", (int)r->fields[i].name_len,
+                                               r->fields[i].name);
             } else {
                 if (comma)
-                    core_buf_putc(rb, ',');
-                core_buf_json_str(rb, r->fields[i].name, r->fields[i].name_len);
-                core_buf_putc(rb, ':');
-                replacement(rb, run, i, v, false, false);
+                    bs = core_buf_putc(rb, ',');
+                bs = bs ? bs : core_buf_json_str(rb, r->fields[i].name, r->fields[i].name_len);
+                bs = bs ? bs : core_buf_putc(rb, ':');
+                bs = bs ? bs : replacement(rb, run, i, v, false, false);
             }
             ed[ne++] = (edit){at, 0, from, rb->len - from};
             continue;
@@ -461,12 +460,12 @@ static assay_status splice(eng_run *run, const io_record *rec, bool xml, bool *o
         size_t tag, tn, end = 0;
         if (xml && !attr && self_closing(rec, v->doc, &tag, &tn)) {
             /* <a/> (or <a k="v"/>) filled by a default: ">value</a>" for "/>". */
-            core_buf_putc(rb, '>');
+            bs = core_buf_putc(rb, '>');
             end = 2;
         }
-        replacement(rb, run, i, v, xml, attr);
-        if (end)
-            core_buf_printf(rb, "</%.*s>", (int)tn, rec->raw + tag);
+        bs = bs ? bs : replacement(rb, run, i, v, xml, attr);
+        if (end && !bs)
+            bs = core_buf_printf(rb, "</%.*s>", (int)tn, rec->raw + tag);
         ed[ne++] = (edit){v->doc->off, v->doc->len + end, from, rb->len - from};
     }
     /* A JSON member is cut from its key's quote to the end of its value; the
@@ -478,24 +477,24 @@ static assay_status splice(eng_run *run, const io_record *rec, bool xml, bool *o
         size_t to = xml ? x->off + x->len : x->val_off + x->val_len;
         ed[ne++] = (edit){from, to - from, rb->len, 0};
     }
-    if (core_buf_nul(rb))
+    if (bs || core_buf_nul(rb))
         return ASSAY_E_NOMEM;
     qsort(ed, ne, sizeof *ed, edit_cmp);
     core_buf *out = &run->line;
     core_buf_clear(out);
     size_t pos = 0;
-    for (size_t k = 0; k < ne; k++) {
+    for (size_t k = 0; !bs && k < ne; k++) {
         if (ed[k].off < pos) { /* two cut members share a comma: cut both */
             if (!ed[k].n && ed[k].off + ed[k].len > pos)
                 pos = ed[k].off + ed[k].len;
             continue;
         }
-        core_buf_append(out, rec->raw + pos, ed[k].off - pos);
-        core_buf_append(out, rb->data + ed[k].from, ed[k].n);
+        bs = core_buf_append(out, rec->raw + pos, ed[k].off - pos);
+        bs = bs ? bs : core_buf_append(out, rb->data + ed[k].from, ed[k].n);
         pos = ed[k].off + ed[k].len;
     }
-    core_buf_append(out, rec->raw + pos, rec->raw_len - pos);
-    if (core_buf_nul(out))
+    bs = bs ? bs : core_buf_append(out, rec->raw + pos, rec->raw_len - pos);
+    if (bs || core_buf_nul(out))
         return ASSAY_E_NOMEM;
     if (cut && !xml)
         drop_commas(out);
@@ -585,10 +584,10 @@ assay_status eng_doc_pass(eng_run *run, const io_record *rec, const eng_input *i
     if (ofmt == ASSAY_FMT_NDJSON || ofmt == ASSAY_FMT_JSON) {
         core_buf *b = &run->jbuf;
         core_buf_clear(b);
-        json_object(b, run, rec, in);
-        if (ofmt == ASSAY_FMT_NDJSON)
-            core_buf_putc(b, '\n');
-        if (core_buf_nul(b))
+        st = json_object(b, run, rec, in);
+        if (!st && ofmt == ASSAY_FMT_NDJSON)
+            st = core_buf_putc(b, '\n');
+        if (st || core_buf_nul(b))
             return ASSAY_E_NOMEM;
         st = eng_doc_sep(run, run->out, &run->out_started, ofmt);
         return st ? st : put_out(run, ofmt, b->data, b->len);
@@ -716,11 +715,11 @@ assay_status eng_doc_process_input(eng_run *run, eng_input *in, io_read_fn read,
     if (st)
         return st;
     if (!run->first_labels) { /* the layout later inputs are written in */
-        run->nfirst = r->nfields;
         run->first_labels = calloc(r->nfields ? r->nfields : 1, sizeof *run->first_labels);
         run->first_label_lens = calloc(r->nfields ? r->nfields : 1, sizeof *run->first_label_lens);
         if (!run->first_labels || !run->first_label_lens)
             return ASSAY_E_NOMEM;
+        run->nfirst = r->nfields; /* only once the arrays exist (eng_header_free) */
         for (size_t i = 0; i < r->nfields; i++) {
             run->first_labels[i] = strdup(r->fields[i].name);
             if (!run->first_labels[i])

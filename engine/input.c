@@ -138,7 +138,8 @@ static assay_status open_decoders(eng_input *inputs, size_t n, const char *enc,
         st = io_decode_new(io_unzip_read, in->unzip, enc, &in->dec, &e);
         if (st) {
             const char *damaged = io_unzip_error(in->unzip);
-            return fail(err, st, "%s: %s", name, damaged ? damaged : e.message);
+            return fail(err, st, "%s: %s", name, damaged ? damaged
+                        : e.message[0] ? e.message : assay_strerror(st));
         }
         char msg[512];
         const eng_input *first = &inputs[0];

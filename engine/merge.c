@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/jsonmem.h"
 #include "engine/merge_profile.h"
 #include "io/outfile.h"
 
@@ -81,13 +82,16 @@ static assay_status load(mg_state *s, const char *path, json_t **out)
     if (!fp)
         return fail(s, ASSAY_E_IO, "cannot read the stats file: %s", strerror(errno));
     json_error_t je;
-    json_t *root = json_loadf(fp, JSON_REJECT_DUPLICATES, &je);
+    bool nomem = false;
+    json_t *root = core_json_loadf(fp, JSON_REJECT_DUPLICATES, &je, &nomem);
     int rerr = ferror(fp);
     fclose(fp);
     if (rerr) {
         json_decref(root);
         return fail(s, ASSAY_E_IO, "cannot read the stats file");
     }
+    if (nomem)
+        return fail(s, ASSAY_E_NOMEM, "out of memory reading the stats file");
     if (!root) {
         snprintf(s->err->message, sizeof s->err->message, "%s:%d:%d: not valid JSON: %s",
                  path, je.line, je.column, je.text);

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/jsonmem.h"
 #include "engine/merge_profile.h"
 #include "io/outfile.h"
 #include "stats/hll.h"
@@ -88,13 +89,18 @@ assay_status eng_doc_load(const char *path, json_t **out, eng_doc_kind *kind,
         return err->status = ASSAY_E_IO;
     }
     json_error_t je;
-    json_t *root = json_loadf(fp, JSON_REJECT_DUPLICATES, &je);
+    bool nomem = false;
+    json_t *root = core_json_loadf(fp, JSON_REJECT_DUPLICATES, &je, &nomem);
     int rerr = ferror(fp);
     fclose(fp);
     if (rerr) {
         json_decref(root);
         snprintf(err->message, sizeof err->message, "%s: cannot read", path);
         return err->status = ASSAY_E_IO;
+    }
+    if (nomem) {
+        snprintf(err->message, sizeof err->message, "%s: out of memory", path);
+        return err->status = ASSAY_E_NOMEM;
     }
     if (!root) {
         snprintf(err->message, sizeof err->message, "%s:%d:%d: not valid JSON: %s", path,
@@ -263,6 +269,8 @@ static assay_status merge_numeric(mp_state *s, mp_field *f, json_t *num)
         return ASSAY_OK;
     char why[160];
     stats_kll *k = sk ? stats_kll_from_json(sk, why, sizeof why) : NULL;
+    if (!k && sk && strstr(why, "out of memory")) /* the sketches' words for it */
+        return nomem(s);
     if (!k)
         return fail(s, ASSAY_E_USAGE, "numeric.sketch: %s", sk ? why : "missing");
     int rc = stats_kll_merge(f->kll, k);
@@ -288,6 +296,8 @@ static assay_status merge_topk(mp_state *s, stats_topk **dst, json_t *sk, const 
     if (!sk || json_is_null(sk))
         return ASSAY_OK;
     stats_topk *t = stats_topk_from_json(sk, why, sizeof why);
+    if (!t && strstr(why, "out of memory"))
+        return nomem(s);
     if (!t)
         return fail(s, ASSAY_E_USAGE, "%s: %s", what, why);
     if (!*dst) {
@@ -306,6 +316,8 @@ static assay_status merge_special(mp_state *s, mp_field *f, json_t *fj, uint64_t
     json_t *d = json_object_get(json_object_get(fj, "distinct"), "sketch");
     if (!st && d) {
         stats_distinct *x = stats_distinct_from_json(d, why, sizeof why);
+        if (!x && strstr(why, "out of memory"))
+            return nomem(s);
         if (!x)
             return fail(s, ASSAY_E_USAGE, "distinct.sketch: %s", why);
         int rc = stats_distinct_merge(f->distinct, x);
@@ -425,8 +437,10 @@ static json_t *numeric_json(const mp_field *f)
             snprintf(buf, sizeof buf, "0.%s", key + 1);
             at = strtod(buf, NULL);
         }
-        if (json_object_set_new(q, key, num_or_null(stats_kll_quantile(f->kll, at),
-                                                    any && at >= 0 && at <= 1))) {
+        double qv = NAN;
+        bool want = any && at >= 0 && at <= 1;
+        if ((want && stats_kll_quantile_at(f->kll, at, &qv) != 0) ||
+            json_object_set_new(q, key, num_or_null(qv, want))) {
             json_decref(q);
             return NULL;
         }

@@ -15,6 +15,7 @@
 #include <time.h>
 #include <xxhash.h>
 
+#include "core/jsonmem.h"
 #include "engine/engine.h"
 #include "engine/profile_acc.h"
 #include "engine/profile_int.h"
@@ -777,8 +778,9 @@ static assay_status finish(prof_run *run, assay_status st, assay_profile_result 
 {
     json_t *doc = NULL;
     if (!st) {
+        core_json_watch(); /* a member the builders could not add */
         doc = document(run);
-        if (!doc)
+        if (!doc || core_json_failed())
             st = fail(run, ASSAY_E_NOMEM, "out of memory");
     }
     if (!st && run->json_out)

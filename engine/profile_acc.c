@@ -644,9 +644,11 @@ static json_t *numeric_json(const prof_field *f)
     ok = set(ok, o, "max", some ? jreal(f->nmax) : json_null());
     ok = set(ok, o, "mean", some ? jreal(m.mean) : json_null());
     ok = set(ok, o, "stddev", some ? jreal(sqrt(m.m2 / (double)m.fn)) : json_null());
-    for (size_t k = 0; k < sizeof qs / sizeof *qs; k++)
-        ok = set(ok, q, qs[k].key,
-                 some ? jreal(stats_kll_quantile(f->kll, qs[k].q)) : json_null());
+    for (size_t k = 0; k < sizeof qs / sizeof *qs; k++) {
+        double at = NAN;
+        ok = ok && (!some || stats_kll_quantile_at(f->kll, qs[k].q, &at) == 0);
+        ok = set(ok, q, qs[k].key, some ? jreal(at) : json_null());
+    }
     ok = set(ok, o, "quantiles", q);
     ok = set(ok, o, "sketch", stats_kll_to_json(f->kll));
     if (!ok) {

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/jsonmem.h"
 #include "engine/engine.h"
 #include "engine/machine_reports.h"
 #include "io/decode.h"
@@ -15,13 +16,14 @@
 static assay_status put_head(core_buf *b, const eng_run *run, uint64_t record,
                              uint64_t line)
 {
-    core_buf_printf(b, "{\"record\":%llu,\"line\":%llu", (unsigned long long)record,
-                    (unsigned long long)line);
+    bool bad = false;
+    bad |= core_buf_printf(b, "{\"record\":%llu,\"line\":%llu", (unsigned long long)record,
+                    (unsigned long long)line) != ASSAY_OK;
     if (run->input_label) {
-        core_buf_puts(b, ",\"input\":");
-        core_buf_json_str(b, run->input_label, strlen(run->input_label));
+        bad |= core_buf_puts(b, ",\"input\":") != ASSAY_OK;
+        bad |= core_buf_json_str(b, run->input_label, strlen(run->input_label)) != ASSAY_OK;
     }
-    return ASSAY_OK;
+    return bad ? ASSAY_E_NOMEM : ASSAY_OK;
 }
 
 /* The counter of errors lines a violation's (field, rule) has: fields (and
@@ -54,38 +56,41 @@ static double viol_mostly(const eng_run *run, const eng_violation *v)
     return v->field >= 0 ? run->rules->fields[v->field].mostly : 0;
 }
 
-static void put_violation(core_buf *b, const eng_run *run, const eng_violation *v)
+/* Every append is checked: a line cut short would be invalid NDJSON. */
+static assay_status put_violation(core_buf *b, const eng_run *run, const eng_violation *v)
 {
-    core_buf_puts(b, ",\"field\":");
+    bool bad = false;
+    bad |= core_buf_puts(b, ",\"field\":") != ASSAY_OK;
     if (v->field >= 0) {
         const rules_field *f = &run->rules->fields[v->field];
-        core_buf_json_str(b, f->name, f->name_len);
+        bad |= core_buf_json_str(b, f->name, f->name_len) != ASSAY_OK;
     } else if (v->label)
-        core_buf_json_str(b, v->label, v->label_len);
+        bad |= core_buf_json_str(b, v->label, v->label_len) != ASSAY_OK;
     else
-        core_buf_puts(b, "null");
-    core_buf_puts(b, ",\"rule\":");
+        bad |= core_buf_puts(b, "null") != ASSAY_OK;
+    bad |= core_buf_puts(b, ",\"rule\":") != ASSAY_OK;
     const char *rule = eng_viol_rule(run, v);
-    core_buf_json_str(b, rule, strlen(rule));
-    core_buf_puts(b, ",\"value\":");
+    bad |= core_buf_json_str(b, rule, strlen(rule)) != ASSAY_OK;
+    bad |= core_buf_puts(b, ",\"value\":") != ASSAY_OK;
     if (!v->has_value)
-        core_buf_puts(b, "null");
+        bad |= core_buf_puts(b, "null") != ASSAY_OK;
     else {
         const char *value = eng_viol_value(run, v);
         size_t n = v->value_len > VALUE_MAX ? VALUE_MAX : v->value_len;
         /* Do not cut a UTF-8 sequence in half. */
         while (n < v->value_len && n > 0 && ((unsigned char)value[n] & 0xC0) == 0x80)
             n--;
-        core_buf_json_str(b, value, n);
+        bad |= core_buf_json_str(b, value, n) != ASSAY_OK;
         if (n < v->value_len)
-            core_buf_puts(b, ",\"truncated\":true");
+            bad |= core_buf_puts(b, ",\"truncated\":true") != ASSAY_OK;
     }
-    core_buf_printf(b, ",\"severity\":\"%s\",\"message\":",
-                    v->sev == RSEV_WARN ? "warn" : "error");
-    core_buf_json_str(b, run->msgs.data + v->msg_off, v->msg_len);
+    bad |= core_buf_printf(b, ",\"severity\":\"%s\",\"message\":",
+                    v->sev == RSEV_WARN ? "warn" : "error") != ASSAY_OK;
+    bad |= core_buf_json_str(b, run->msgs.data + v->msg_off, v->msg_len) != ASSAY_OK;
     if (v->counts_only) /* a "mostly" check: judged over the run */
-        core_buf_printf(b, ",\"mostly\":%g", viol_mostly(run, v));
-    core_buf_printf(b, ",\"errors_version\":%d}\n", ERRORS_VERSION);
+        bad |= core_buf_printf(b, ",\"mostly\":%g", viol_mostly(run, v)) != ASSAY_OK;
+    bad |= core_buf_printf(b, ",\"errors_version\":%d}\n", ERRORS_VERSION) != ASSAY_OK;
+    return bad ? ASSAY_E_NOMEM : ASSAY_OK;
 }
 
 assay_status eng_write_violations(eng_run *run, uint64_t record, uint64_t line)
@@ -107,8 +112,8 @@ assay_status eng_write_violations(eng_run *run, uint64_t record, uint64_t line)
         if (inline_ && eng_over_cap(run, cap_counter(run, v)))
             continue;
         size_t start = b->len;
-        put_head(b, run, record, line);
-        put_violation(b, run, v);
+        if (put_head(b, run, record, line) || put_violation(b, run, v))
+            return ASSAY_E_NOMEM;
         if (tag && eng_pipe_tag(run, cap_counter(run, v), b->len - start))
             return ASSAY_E_NOMEM;
     }
@@ -123,18 +128,18 @@ assay_status eng_write_change(eng_run *run, uint64_t record, uint64_t line, int 
 {
     core_buf *b = &run->jbuf;
     core_buf_clear(b);
-    put_head(b, run, record, line);
+    bool bad = put_head(b, run, record, line) != ASSAY_OK;
     const rules_field *f = &run->rules->fields[field];
-    core_buf_puts(b, ",\"field\":");
-    core_buf_json_str(b, f->name, f->name_len);
-    core_buf_puts(b, ",\"step\":");
-    core_buf_json_str(b, step, strlen(step));
-    core_buf_puts(b, ",\"before\":");
-    core_buf_json_str(b, before, bn);
-    core_buf_puts(b, ",\"after\":");
-    core_buf_json_str(b, after, an);
-    core_buf_puts(b, "}\n");
-    if (core_buf_nul(b))
+    bad |= core_buf_puts(b, ",\"field\":") != ASSAY_OK;
+    bad |= core_buf_json_str(b, f->name, f->name_len) != ASSAY_OK;
+    bad |= core_buf_puts(b, ",\"step\":") != ASSAY_OK;
+    bad |= core_buf_json_str(b, step, strlen(step)) != ASSAY_OK;
+    bad |= core_buf_puts(b, ",\"before\":") != ASSAY_OK;
+    bad |= core_buf_json_str(b, before, bn) != ASSAY_OK;
+    bad |= core_buf_puts(b, ",\"after\":") != ASSAY_OK;
+    bad |= core_buf_json_str(b, after, an) != ASSAY_OK;
+    bad |= core_buf_puts(b, "}\n") != ASSAY_OK;
+    if (bad || core_buf_nul(b))
         return ASSAY_E_NOMEM;
     return io_out_write(run->chg, b->data, b->len);
 }
@@ -242,8 +247,10 @@ static json_t *thresholds_json(const eng_run *run)
     eng_threshold *t = calloc(eng_threshold_max(run), sizeof *t);
     size_t n = 0;
     json_t *a = json_array();
-    if (!t)
+    if (!t) {
+        core_json_note_nomem();
         return a;
+    }
     eng_thresholds(run, t, &n);
     for (size_t i = 0; i < n; i++) {
         json_t *o = json_pack("{s:s}", "name", t[i].name);
@@ -322,13 +329,15 @@ static json_t *stats_json(const eng_run *run, double secs)
 
 assay_status eng_write_stats(eng_run *run, double secs)
 {
+    core_json_watch(); /* the builders above check few results */
     json_t *o = stats_json(run, secs);
-    if (!o)
-        return ASSAY_E_NOMEM;
-    char *text = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12));
+    char *text = o ? json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
+                                       JSON_REAL_PRECISION(12)) : NULL;
     json_decref(o);
-    if (!text)
+    if (!text || core_json_failed()) {
+        free(text);
         return ASSAY_E_NOMEM;
+    }
     assay_status st = io_out_write(run->stats_out, text, strlen(text));
     if (!st)
         st = io_out_write(run->stats_out, "\n", 1);

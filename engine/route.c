@@ -454,7 +454,8 @@ static assay_status write_headers(eng_run *run, const io_record *rec)
     }
     char d[2] = {run->delimiter, 0};
     core_buf_clear(&run->annot);
-    core_buf_printf(&run->annot, "_assay_line%s_assay_errors%s", d, d);
+    if (!st)
+        st = core_buf_printf(&run->annot, "_assay_line%s_assay_errors%s", d, d);
     if (!st)
         st = put_text(run, run->annot.data, run->annot.len, false);
     if (!st)
@@ -470,19 +471,22 @@ static assay_status quarantine(eng_run *run, const io_record *rec)
     /* _assay_line, _assay_errors first, so ragged rows do not shift them. */
     core_buf *a = &run->annot;
     core_buf_clear(a);
-    core_buf_printf(a, "%llu%c", (unsigned long long)rec->line, run->delimiter);
+    /* Every append checked: after a failed one, a later one may succeed. */
+    assay_status st = core_buf_printf(a, "%llu%c", (unsigned long long)rec->line,
+                                      run->delimiter);
     core_buf line;
     core_buf_init(&line, 0);
-    for (size_t k = 0; k < run->nviol; k++) {
+    for (size_t k = 0; !st && k < run->nviol; k++) {
         const eng_violation *v = &run->viol[k];
         const char *name = v->field >= 0 ? run->rules->fields[v->field].name : v->label;
-        core_buf_printf(&line, "%s%s%s%s: %.*s", k ? "; " : "", name ? name : "",
-                        name && *name ? ": " : "", eng_viol_rule(run, v),
-                        (int)v->msg_len, run->msgs.data + v->msg_off);
+        st = core_buf_printf(&line, "%s%s%s%s: %.*s", k ? "; " : "", name ? name : "",
+                             name && *name ? ": " : "", eng_viol_rule(run, v),
+                             (int)v->msg_len, run->msgs.data + v->msg_off);
     }
     io_slice s = {line.data ? line.data : "", line.len};
-    assay_status st = io_csvw_record(a, &s, 1, run->delimiter, run->quote < 0 ? '"' : run->quote,
-                                     &run->delimiter, 1);
+    if (!st)
+        st = io_csvw_record(a, &s, 1, run->delimiter, run->quote < 0 ? '"' : run->quote,
+                            &run->delimiter, 1);
     core_buf_free(&line);
     if (!st)
         st = put_text(run, a->data, a->len, true);

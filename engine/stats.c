@@ -18,16 +18,21 @@ assay_status eng_stats_alloc(const struct assay_rules *r, eng_stats *s)
     s->rule_viol = calloc(r->nrules + 1, sizeof *s->rule_viol);
     s->rule_eval = calloc(r->nrules + 1, sizeof *s->rule_eval);
     if (!s->fields || !s->rule_viol || !s->rule_eval)
-        return ASSAY_E_NOMEM;
+        goto nomem;
     for (size_t i = 0; i < n; i++) {
         if (!r->fields[i].dates)
             continue;
         size_t nf = nformats(&r->fields[i]);
         s->fields[i].formats = calloc(nf ? nf : 1, sizeof *s->fields[i].formats);
         if (!s->fields[i].formats)
-            return ASSAY_E_NOMEM;
+            goto nomem;
     }
     return ASSAY_OK;
+nomem:
+    /* All or nothing: the readers of the counters (thresholds, the summary)
+     * test s->fields alone. */
+    eng_stats_free(r, s);
+    return ASSAY_E_NOMEM;
 }
 
 void eng_stats_free(const struct assay_rules *r, eng_stats *s)

@@ -13,6 +13,7 @@
 #include <strings.h>
 #include <zlib.h>
 #include <zstd.h>
+#include <zstd_errors.h>
 
 #define UNZIP_IN ((size_t)128 << 10) /* compressed bytes read at a time */
 #define ZIP_OUT ((size_t)128 << 10)  /* compressed bytes handed to the sink */
@@ -254,6 +255,10 @@ static ptrdiff_t zstd_read(io_unzip *u, char *buf, size_t cap)
         size_t r = ZSTD_decompressStream(u->zd, &out, &in);
         bool moved = in.pos > u->in_pos || out.pos > 0;
         u->in_pos = in.pos;
+        if (ZSTD_isError(r) && ZSTD_getErrorCode(r) == ZSTD_error_memory_allocation) {
+            errno = ENOMEM; /* not damage: a retry may succeed */
+            return out.pos ? (ptrdiff_t)out.pos : -1;
+        }
         if (ZSTD_isError(r)) {
             unzip_fail(u, "zstd data is damaged: %s", ZSTD_getErrorName(r));
             return out.pos ? (ptrdiff_t)out.pos : -1; /* before the damage first */

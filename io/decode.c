@@ -511,6 +511,7 @@ static int convert(io_decode *d, size_t feed, bool flush)
     ucnv_resetToUnicode(d->cnv); /* the held bytes are fed again */
     if (e == U_BUFFER_OVERFLOW_ERROR)
         return grow_units(d);
+    errno = 0; /* ENOMEM from a failed allocation below is said as such */
     if ((U_FAILURE(e) && !conversion_error(e)) || U_FAILURE(e2) || held < 0 ||
         (size_t)held + (size_t)nbad > used)
         goto internal;
@@ -534,7 +535,8 @@ static int convert(io_decode *d, size_t feed, bool flush)
         io_decode_release(d, d->produced);
     return 0;
 internal:
-    errno = EILSEQ;
+    if (errno != ENOMEM)
+        errno = EILSEQ;
     return -1;
 }
 

@@ -121,6 +121,11 @@ static assay_status use_converter(const char *name, const char *s, size_t n,
 {
     UErrorCode e = U_ZERO_ERROR;
     UConverter *c = ucnv_open(name, &e);
+    if (e == U_MEMORY_ALLOCATION_ERROR) {
+        ucnv_close(c);
+        set_msg(err, ASSAY_E_NOMEM, "out of memory opening the \"%s\" converter", name);
+        return ASSAY_E_NOMEM;
+    }
     if (U_FAILURE(e) || !c) {
         set_msg(err, ASSAY_E_USAGE,
                 "unknown encoding \"%s\": ICU has no converter by that name (try auto, "

@@ -17,6 +17,7 @@
 
 #include <jansson.h>
 
+#include "core/jsonmem.h"
 #include "io/csv_split.h"
 #include "io/doc.h"
 
@@ -631,10 +632,11 @@ assay_status io_json_fields_parse(io_json_fields *jf, io_record *rec, size_t b, 
                                   uint64_t col0, assay_error *err)
 {
     json_error_t je;
-    json_t *root = json_loadb(rec->raw + b, e - b, JR_FLAGS, &je);
+    bool nomem = false;
+    json_t *root = core_json_loadb(rec->raw + b, e - b, JR_FLAGS, &je, &nomem);
     rec->bad_utf8 = false;
     if (!root) {
-        if (json_error_code(&je) == json_error_out_of_memory)
+        if (nomem)
             return fail(err, ASSAY_E_NOMEM, "out of memory parsing a JSON record");
         uint64_t line = rec->line + (je.line > 1 ? (uint64_t)je.line - 1 : 0);
         uint64_t col = je.column > 0 ? (uint64_t)je.column : 1;

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/utf8.h"
 #include "rules/ctx.h"
 
 typedef struct diag_item {
@@ -180,17 +181,40 @@ const char *rules_quote(char *buf, size_t cap, const char *s, size_t n)
         while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
             n--;
     }
-    core_buf b;
-    core_buf_init(&b, 0);
-    if (core_buf_json_str(&b, s, n) || core_buf_nul(&b)) {
-        core_buf_free(&b);
-        snprintf(buf, cap, "\"...\"");
-        return buf;
+    /* Escaped as core_buf_json_str would, into a fixed buffer: a message
+     * must not depend on an allocation (nor degrade when one fails). */
+    static const char hex[] = "0123456789abcdef";
+    char q[6 * CUT + 8];
+    size_t len = 0;
+    q[len++] = '"';
+    for (size_t i = 0; i < n;) {
+        unsigned c = (unsigned char)s[i];
+        size_t seq = c >= 0x80 ? core_utf8_seq(s + i, n - i) : 0;
+        if (c == '"' || c == '\\') {
+            q[len++] = '\\';
+            q[len++] = (char)c;
+        } else if (c == '\n' || c == '\r' || c == '\t') {
+            q[len++] = '\\';
+            q[len++] = c == '\n' ? 'n' : c == '\r' ? 'r' : 't';
+        } else if (c < 0x20 || (c >= 0x80 && !seq)) {
+            memcpy(q + len, "\\u00", 4);
+            q[len + 4] = hex[c >> 4];
+            q[len + 5] = hex[c & 15];
+            len += 6;
+        } else if (seq) {
+            memcpy(q + len, s + i, seq);
+            len += seq;
+            i += seq;
+            continue;
+        } else {
+            q[len++] = (char)c;
+        }
+        i++;
     }
-    if (cut)
-        b.data[b.len - 1] = '\0'; /* drop the closing quote */
-    snprintf(buf, cap, "%s%s", b.data, cut ? "...\"" : "");
-    core_buf_free(&b);
+    if (!cut)
+        q[len++] = '"';
+    q[len] = '\0';
+    snprintf(buf, cap, "%s%s", q, cut ? "...\"" : "");
     return buf;
 }
 

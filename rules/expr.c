@@ -386,6 +386,10 @@ static int32_t compile_regex(expr_cp *c, int32_t subj, int32_t re, size_t start,
     PCRE2_SIZE eo;
     pcre2_code *code = pcre2_compile((PCRE2_SPTR)(c->p->strs + r->str_off), r->k.u.s.n,
                                      PCRE2_UTF, &ec, &eo, NULL);
+    if (!code && ec == PCRE2_ERROR_HEAP_FAILED) {
+        c->nomem = c->failed = true; /* out of memory, not a bad pattern */
+        return -1;
+    }
     if (!code) {
         PCRE2_UCHAR m[256];
         pcre2_get_error_message(ec, m, sizeof m);
@@ -393,7 +397,12 @@ static int32_t compile_regex(expr_cp *c, int32_t subj, int32_t re, size_t start,
                 (const char *)m, (size_t)eo);
         return -1;
     }
-    pcre2_jit_compile(code, PCRE2_JIT_COMPLETE); /* the interpreter when it fails */
+    /* The interpreter when JIT is not available; out of memory is exit 3. */
+    if (pcre2_jit_compile(code, PCRE2_JIT_COMPLETE) == PCRE2_ERROR_NOMEMORY) {
+        pcre2_code_free(code);
+        c->nomem = c->failed = true;
+        return -1;
+    }
     int32_t i = node(c, XO_MATCHES, XT_BOOL, subj, -1, start, end);
     if (i < 0) {
         pcre2_code_free(code);

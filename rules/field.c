@@ -291,7 +291,9 @@ static bool clean_replace(rules_ctx *c, json_t *o, rules_clean *out)
         out->re = val_replace_compile(json_string_value(pat), json_string_length(pat),
                                       json_string_value(with), json_string_length(with),
                                       &out->re_jit, err, sizeof err);
-        if (!out->re)
+        if (!out->re && !err[0])
+            c->nomem = true;
+        else if (!out->re)
             rules_error(c, RW_VALUE, "%s", err);
         else if (!out->re_jit)
             rules_warn(c, RW_VALUE, "pattern runs without JIT; replacing is slower");

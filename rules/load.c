@@ -9,6 +9,7 @@
 
 #include <unicode/ucnv.h>
 
+#include "core/jsonmem.h"
 #include "core/utf8.h"
 #include "rules/expr.h"
 #include "rules/keys.h"
@@ -226,6 +227,10 @@ static ptrdiff_t field_ref(rules_ctx *c, json_t *name, const char *what)
     if (k >= 0 || r->nfields == 0)
         return k;
     const char **names = malloc(r->nfields * sizeof *names);
+    if (!names) { /* the message would lose its suggestion */
+        c->nomem = true;
+        return -1;
+    }
     size_t count = 0;
     for (size_t i = 0; names && i < r->nfields; i++)
         if (r->fields[i].name)
@@ -534,10 +539,11 @@ static struct assay_rules *load_run(rules_ctx *c)
         return NULL;
     }
     json_error_t je;
-    json_t *root = json_loadb(c->text, c->len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY,
-                              &je);
+    bool nomem = false;
+    json_t *root = core_json_loadb(c->text, c->len,
+                                   JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &je, &nomem);
     if (!root) {
-        if (json_error_code(&je) == json_error_out_of_memory)
+        if (nomem)
             c->nomem = true;
         else
             syntax_error(c, &je);
@@ -603,7 +609,7 @@ static assay_status read_file(const char *path, core_buf *b, int *errno_out)
     FILE *f = fopen(path, "rb");
     if (!f) {
         *errno_out = errno;
-        return ASSAY_E_IO;
+        return errno == ENOMEM ? ASSAY_E_NOMEM : ASSAY_E_IO; /* fopen's FILE */
     }
     assay_status st = ASSAY_OK;
     char chunk[65536];

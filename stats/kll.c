@@ -209,15 +209,23 @@ static int cmp_item(const void *a, const void *b)
 
 double stats_kll_quantile(const stats_kll *s, double q)
 {
-    if (s->n == 0 || isnan(q))
-        return NAN;
-    if (q <= 0)
-        return s->min;
-    if (q >= 1)
-        return s->max;
+    double r = NAN;
+    return stats_kll_quantile_at(s, q, &r) == 0 ? r : NAN;
+}
+
+int stats_kll_quantile_at(const stats_kll *s, double q, double *out)
+{
+    if (s->n == 0 || isnan(q)) {
+        *out = NAN;
+        return 0;
+    }
+    if (q <= 0 || q >= 1) {
+        *out = q <= 0 ? s->min : s->max;
+        return 0;
+    }
     kll_item *it = malloc((size_t)s->size * sizeof *it);
     if (!it)
-        return NAN;
+        return -1;
     size_t m = 0;
     for (uint32_t h = 0; h < s->nlev; h++)
         for (uint32_t i = 0; i < s->lev[h].len; i++)
@@ -233,7 +241,8 @@ double stats_kll_quantile(const stats_kll *s, double q)
         }
     }
     free(it);
-    return r;
+    *out = r;
+    return 0;
 }
 
 double stats_kll_rank(const stats_kll *s, double v)

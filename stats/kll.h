@@ -26,6 +26,9 @@ double stats_kll_min(const stats_kll *s);          /* NaN when empty */
 double stats_kll_max(const stats_kll *s);
 /* The value at rank q (0..1) — NaN when empty. */
 double stats_kll_quantile(const stats_kll *s, double q);
+/* The same into *out: 0, or -1 out of memory (NaN from stats_kll_quantile,
+ * which cannot tell it from an empty sketch). */
+int stats_kll_quantile_at(const stats_kll *s, double q, double *out);
 /* The fraction of values <= v (0..1); 0 when empty. */
 double stats_kll_rank(const stats_kll *s, double v);
 int stats_kll_merge(stats_kll *dst, const stats_kll *src);   /* 0, -1 */

@@ -343,11 +343,41 @@ static const tk_slot **sorted_slots(const stats_topk *t)
     return v;
 }
 
+static bool item_before(const stats_topk_item *a, const stats_topk_item *b)
+{
+    if (a->count != b->count)
+        return a->count > b->count;
+    return cmp_bytes(a->value, a->len, a->cut, b->value, b->len, b->cut) < 0;
+}
+
+/* The same list without memory for the sort: each slot inserted into out,
+ * O(nslots * max). The order is total (values are distinct), so the result
+ * is the sorted one's. */
+static size_t list_in_place(const stats_topk *t, stats_topk_item *out, size_t max)
+{
+    size_t n = 0;
+    for (uint32_t i = 0; i < t->nslots && max; i++) {
+        const tk_slot *s = &t->slot[i];
+        stats_topk_item it = {s->val ? s->val : "", s->len, s->cut, s->count, s->error};
+        size_t at = n;
+        while (at > 0 && item_before(&it, &out[at - 1]))
+            at--;
+        if (at >= max)
+            continue;
+        size_t keep = n < max ? n : max - 1;
+        memmove(&out[at + 1], &out[at], (keep - at) * sizeof *out);
+        out[at] = it;
+        if (n < max)
+            n++;
+    }
+    return n;
+}
+
 size_t stats_topk_list(const stats_topk *t, stats_topk_item *out, size_t max)
 {
     const tk_slot **v = sorted_slots(t);
     if (!v)
-        return 0;
+        return list_in_place(t, out, max);
     size_t n = t->nslots < max ? t->nslots : max;
     for (size_t i = 0; i < n; i++)
         out[i] = (stats_topk_item){v[i]->val ? v[i]->val : "", v[i]->len, v[i]->cut,

@@ -798,6 +798,10 @@ pcre2_code *val_replace_compile(const char *pat, size_t pn, const char *with, si
     PCRE2_SIZE off = 0;
     *jit = false;
     pcre2_code *re = pcre2_compile((PCRE2_SPTR)pat, pn, PCRE2_UTF, &code, &off, NULL);
+    if (!re && code == PCRE2_ERROR_HEAP_FAILED) {
+        err[0] = '\0'; /* out of memory, not a bad pattern */
+        return NULL;
+    }
     if (!re) {
         PCRE2_UCHAR msg[200];
         if (pcre2_get_error_message(code, msg, sizeof msg) < 0)
@@ -810,6 +814,12 @@ pcre2_code *val_replace_compile(const char *pat, size_t pn, const char *with, si
         pcre2_code_free(re);
         return NULL;
     }
-    *jit = pcre2_jit_compile(re, PCRE2_JIT_COMPLETE) == 0;
+    int jc = pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
+    if (jc == PCRE2_ERROR_NOMEMORY) {
+        pcre2_code_free(re);
+        err[0] = '\0';
+        return NULL;
+    }
+    *jit = jc == 0;
     return re;
 }

@@ -126,8 +126,8 @@ void val_map_free(val_map *m);
  * stretches between them are replaced one by one) and checks its "with"
  * text: "$n",
  * "${n}" and "${name}" must name a group of the pattern, "$$" is a dollar.
- * On failure returns NULL with a message in err. *jit says whether JIT
- * compiling worked. */
+ * On failure returns NULL with a message in err, or with an empty err when
+ * memory ran out. *jit says whether JIT compiling worked. */
 pcre2_code *val_replace_compile(const char *pat, size_t pn, const char *with, size_t wn,
                                 bool *jit, char *err, size_t cap);
 

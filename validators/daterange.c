@@ -19,26 +19,28 @@ static val_df_rc bad(char *err, size_t cap, const char *fmt, ...)
     return VAL_DF_BAD;
 }
 
-bool val_date_parse_iso(rules_type t, const char *p, size_t n, val_dt *out)
+val_df_rc val_date_parse_iso(rules_type t, const char *p, size_t n, val_dt *out)
 {
     char err[256];
     val_datefmts *df = val_datefmts_new(t);
     if (!df)
-        return false;
-    bool ok = false;
-    if (val_datefmts_finish(df, err, sizeof err) == VAL_DF_OK) {
+        return VAL_DF_NOMEM;
+    val_df_rc rc = val_datefmts_finish(df, err, sizeof err);
+    if (rc == VAL_DF_OK) {
         val_date_worker *w = val_date_worker_new(df, 0);
         if (w) {
             val_date_result r;
             val_date_parse(w, p, n, &r);
-            ok = r.status == VAL_DATE_OK;
-            if (ok)
+            rc = r.status == VAL_DATE_OK ? VAL_DF_OK : VAL_DF_BAD;
+            if (rc == VAL_DF_OK)
                 *out = r.value;
             val_date_worker_free(w);
+        } else {
+            rc = VAL_DF_NOMEM;
         }
     }
     val_datefmts_free(df);
-    return ok;
+    return rc;
 }
 
 static const char *iso_example(rules_type t)
@@ -108,7 +110,10 @@ val_df_rc val_date_bound_parse(rules_type t, const char *s, size_t n,
                    "and a unit (y m w d h min s), e.g. \"today-30d\"; got \"%.*s\"",
                    shown, s);
     } else {
-        bool ok = val_date_parse_iso(t, s, n, &b.abs);
+        val_df_rc iso = val_date_parse_iso(t, s, n, &b.abs);
+        if (iso == VAL_DF_NOMEM)
+            return VAL_DF_NOMEM;
+        bool ok = iso == VAL_DF_OK;
         int32_t y = 0;
         size_t digits = 0;
         while (digits < n && digits < 5 && s[digits] >= '0' && s[digits] <= '9')

@@ -38,8 +38,9 @@ void val_date_bound_resolve(const val_date_bound *b, rules_type t, val_date_work
                             int64_t now_us, val_dt *out);
 
 /* The ISO default of type t, without a worker (no timezone, no ICU): the
- * grammar absolute bounds are written in. */
-bool val_date_parse_iso(rules_type t, const char *p, size_t n, val_dt *out);
+ * grammar absolute bounds are written in. VAL_DF_BAD when p is not in it,
+ * VAL_DF_NOMEM when the parser could not be made. */
+val_df_rc val_date_parse_iso(rules_type t, const char *p, size_t n, val_dt *out);
 /* The offset (seconds east of UTC) of the worker's field timezone at the
  * instant utc_s; 0 for UTC or no timezone. */
 int32_t val_date_zone_offset(val_date_worker *w, int64_t utc_s);
