@@ -22,10 +22,21 @@
 /* pcre2's largest repeat count. */
 #define REP_MAX 65535u
 
+/* Matching is a chain of dependent table loads, one per step: its speed is
+ * the load latency. So when the table stays small, a step reads two bytes:
+ * the pair table's row is indexed by both bytes' classes (c1 * ncls + c2),
+ * then by one class for an odd last byte, then the accept flag. Rows of at
+ * most DFA_PAIR_MAX entries in all keep it in the first-level cache. */
+#define DFA_PAIR_MAX 8192u
+
 struct val_dfa {
     size_t stride;       /* row width: the byte classes, then the accept flag */
+    size_t pstride;      /* pair row width (ncls^2 + ncls + 1); 0: no pair table */
     uint8_t map[256];    /* byte -> class; class 0 leads every state to dead */
-    uint16_t trans[];    /* [state * stride + class] = next state * stride */
+    uint16_t pmap[256];  /* byte -> class * ncls, for the first of a pair */
+    const uint16_t *pair; /* [state * pstride + ...] = next state * pstride */
+    uint16_t trans[];    /* [state * stride + class] = next state * stride;
+                          * the pair table follows when there is one */
 };
 
 /* ---- parsing ---------------------------------------------------------- */
@@ -580,13 +591,33 @@ static val_dfa *subset(dfa_glu *g, const uint64_t *accepting)
             trans[st * stride + c] = (uint16_t)((size_t)to * stride);
         }
     }
-    d = malloc(sizeof *d + b.nstates * stride * sizeof *trans);
+    size_t ns = b.nstates, pstride = ncls * ncls + ncls + 1;
+    size_t npair = ns * pstride <= DFA_PAIR_MAX ? ns * pstride : 0;
+    d = malloc(sizeof *d + (ns * stride + npair) * sizeof *trans);
     if (!d)
         goto out;
     d->stride = stride;
     memset(d->map, 0, sizeof d->map);
     memcpy(d->map, cls, sizeof cls);
-    memcpy(d->trans, trans, b.nstates * stride * sizeof *trans);
+    memcpy(d->trans, trans, ns * stride * sizeof *trans);
+    d->pstride = npair ? pstride : 0;
+    d->pair = npair ? d->trans + ns * stride : NULL;
+    for (size_t c = 0; c < 256; c++)
+        d->pmap[c] = (uint16_t)(d->map[c] * ncls);
+    if (npair) {
+        uint16_t *t2 = d->trans + ns * stride;
+        for (size_t st = 0; st < ns; st++) {
+            uint16_t *row = t2 + st * pstride;
+            const uint16_t *one = trans + st * stride;
+            for (size_t c1 = 0; c1 < ncls; c1++) {
+                const uint16_t *mid = trans + one[c1];
+                for (size_t c2 = 0; c2 < ncls; c2++)
+                    row[c1 * ncls + c2] = (uint16_t)(mid[c2] / stride * pstride);
+                row[ncls * ncls + c1] = (uint16_t)(one[c1] / stride * pstride);
+            }
+            row[pstride - 1] = one[ncls];
+        }
+    }
 out:
     free(b.states);
     free(masks);
@@ -652,8 +683,20 @@ val_dfa *val_dfa_compile(const char *pat, size_t n)
 int val_dfa_match(const val_dfa *d, const char *s, size_t n)
 {
     const unsigned char *p = (const unsigned char *)s, *end = p + n;
-    const uint16_t *t = d->trans;
     const uint8_t *map = d->map;
+    if (d->pair) {
+        const uint16_t *t = d->pair, *pm = d->pmap;
+        size_t st = d->pstride, single = d->pstride - 1 - (d->stride - 1);
+        for (; end - p >= 2; p += 2) {
+            st = t[st + pm[p[0]] + map[p[1]]];
+            if (!st)
+                return 0;
+        }
+        if (p < end)
+            st = t[st + single + map[*p]];
+        return t[st + d->pstride - 1];
+    }
+    const uint16_t *t = d->trans;
     size_t st = d->stride; /* state 1, the start */
     while (p < end) {
         st = t[st + map[*p++]];
@@ -661,6 +704,17 @@ int val_dfa_match(const val_dfa *d, const char *s, size_t n)
             return 0;
     }
     return t[st + d->stride - 1];
+}
+
+int val_dfa_paired(const val_dfa *d)
+{
+    return d->pair != NULL;
+}
+
+void val_dfa_unpair(val_dfa *d)
+{
+    d->pair = NULL;
+    d->pstride = 0;
 }
 
 void val_dfa_free(val_dfa *d)
