@@ -16,6 +16,10 @@
 
 #include "core/swar.h"
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 /* libcsv's realloc hook has no context, so its buffer gets one fixed ceiling.
  * Records are bounded by max_record_bytes before they reach libcsv, so this is
  * only a backstop against a runaway parser. */
@@ -717,7 +721,56 @@ split_line(io_csv_splitter *s, const char *p, size_t avail, size_t lim, size_t f
     uint64_t ctl = 0;
     bool slow = false; /* st is set up */
     line_st st;
+#ifdef __SSE2__
+    const __m128i vd = _mm_set1_epi8((char)d), v20 = _mm_set1_epi8(0x20),
+                  v7f = _mm_set1_epi8(0x7F), vc2 = _mm_set1_epi8((char)0xC2),
+                  vq = _mm_set1_epi8(useq ? (char)s->quote : 0);
+#endif
     for (;;) {
+#ifdef __SSE2__
+        /* Sixteen bytes at a time while they hold nothing but printable
+         * ASCII, delimiters and bytes >= 0x80: exactly what the word loop
+         * below does for two such words. The first other byte (a line
+         * break, a quote, a control) leaves the rest to the word loop. */
+        while (at + 8 <= last) {
+            __m128i x = _mm_loadu_si128((const __m128i *)(const void *)at);
+            unsigned hi = (unsigned)_mm_movemask_epi8(x);
+            unsigned md = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, vd));
+            /* Signed: bytes >= 0x80 count as below 0x20 here; hi takes them out. */
+            unsigned hard = (unsigned)_mm_movemask_epi8(_mm_or_si128(
+                _mm_or_si128(_mm_cmplt_epi8(x, v20), _mm_cmpeq_epi8(x, v7f)),
+                _mm_cmpeq_epi8(x, vq)));
+            hard &= ~hi;
+            if (tab)
+                hard &= ~md;
+            if (hard)
+                break;
+            if (hi) {
+                if (high == SIZE_MAX)
+                    high = (size_t)(at - p) + (size_t)__builtin_ctz(hi);
+                ctl |= (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, vc2));
+            }
+            if (md) {
+                if (fe - fo < 16) {
+                    s->n = (size_t)(fo - f);
+                    if (grow_to(s, s->n + 16))
+                        return false;
+                    f = s->fields;
+                    fo = f + s->n;
+                    fe = f + s->cap;
+                    fl = fe - 8;
+                }
+                do {
+                    const char *e = at + __builtin_ctz(md);
+                    fo->p = ps;
+                    fo++->n = (size_t)(e - ps);
+                    ps = e + 1;
+                    md &= md - 1;
+                } while (md);
+            }
+            at += 16;
+        }
+#endif
         if (at > last)
             return false;
         uint64_t w = core_swar_load(at), md = 0;
