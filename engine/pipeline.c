@@ -224,10 +224,18 @@ static assay_status batch_add(eng_batch *b, const io_record *rec, uint64_t befor
     uintptr_t raw = (uintptr_t)rec->raw;
     bool in_place = !rec->quoted && nf && (uintptr_t)in[0].p - raw <= rec->raw_len &&
                     (uintptr_t)in[nf - 1].p + in[nf - 1].n - raw <= rec->raw_len;
+    if (in_place) {
+        /* The usual case, in one branch-free pass: raw_off + (p - raw), in
+         * 32-bit arithmetic modulo 2^32 (the result is below it). */
+        uint32_t base = (uint32_t)it->raw_off - (uint32_t)raw;
+        for (size_t k = 0; k < nf; k++)
+            out[k] = (pl_field){base + (uint32_t)(uintptr_t)in[k].p, (uint32_t)in[k].n};
+        nf = 0;
+    }
     for (size_t k = 0; k < nf; k++) {
         uintptr_t at = (uintptr_t)in[k].p - raw;
         size_t off;
-        if (in_place || (in[k].n && at < rec->raw_len && in[k].n <= rec->raw_len - at))
+        if (in[k].n && at < rec->raw_len && in[k].n <= rec->raw_len - at)
             off = it->raw_off + at;
         else if (in[k].n == 0)
             off = it->raw_off;
@@ -238,7 +246,7 @@ static assay_status batch_add(eng_batch *b, const io_record *rec, uint64_t befor
         }
         out[k] = (pl_field){(uint32_t)off, (uint32_t)in[k].n};
     }
-    b->nfields += nf;
+    b->nfields += rec->nfields;
     if (rec->detail) {
         it->detail_off = b->bytes.len;
         if (core_buf_append(&b->bytes, rec->detail, strlen(rec->detail) + 1))
@@ -298,10 +306,14 @@ static assay_status check_item(eng_run *w, const eng_batch *src, const pl_item *
         *fs = f;
         *cap = rec.nfields;
     }
-    const pl_field *pf = rec.nfields ? src->fields + it->field0 : NULL;
-    for (size_t k = 0; k < rec.nfields; k++)
-        (*fs)[k] = (io_slice){src->bytes.data + pf[k].off, pf[k].len};
-    rec.fields = *fs;
+    const pl_field *restrict pf = rec.nfields ? src->fields + it->field0 : NULL;
+    io_slice *restrict f = *fs;
+    const char *base = src->bytes.data;
+    for (size_t k = 0; k < rec.nfields; k++) {
+        f[k].p = base + pf[k].off;
+        f[k].n = pf[k].len;
+    }
+    rec.fields = f;
     rec.detail = it->detail_off == SIZE_MAX ? NULL : src->bytes.data + it->detail_off;
     w->record_no = it->record_before;
     if (rec.kind == IO_REC_DEFERRED) { /* an NDJSON line: parsed here */
