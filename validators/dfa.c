@@ -23,20 +23,27 @@
 #define REP_MAX 65535u
 
 /* Matching is a chain of dependent table loads, one per step: its speed is
- * the load latency. So when the table stays small, a step reads two bytes:
- * the pair table's row is indexed by both bytes' classes (c1 * ncls + c2),
- * then by one class for an odd last byte, then the accept flag. Rows of at
- * most DFA_PAIR_MAX entries in all keep it in the first-level cache. */
-#define DFA_PAIR_MAX 8192u
+ * the load latency. So when the tables stay small, a step reads two or
+ * three bytes. A row of the wide table (one per state) holds the ncls^3
+ * three-byte steps, indexed c1 * ncls^2 + c2 * ncls + c3, then the ncls^2
+ * two-byte steps, the ncls one-byte steps and the accept flag; entries are
+ * next state * wide stride. A table of at most DFA_WIDE_MAX entries keeps
+ * it in the first-level cache; past it a two-byte table is tried, then the
+ * one-byte one alone. */
+#define DFA_WIDE_MAX 8192u
 
 struct val_dfa {
     size_t stride;       /* row width: the byte classes, then the accept flag */
-    size_t pstride;      /* pair row width (ncls^2 + ncls + 1); 0: no pair table */
+    int step;            /* bytes a step of the wide table reads: 1 (none), 2, 3 */
+    int wide_k;          /* the longest step the wide table holds */
+    size_t wstride;      /* wide row width */
+    size_t off2, off1;   /* where a row's two- and one-byte steps start */
     uint8_t map[256];    /* byte -> class; class 0 leads every state to dead */
-    uint16_t pmap[256];  /* byte -> class * ncls, for the first of a pair */
-    const uint16_t *pair; /* [state * pstride + ...] = next state * pstride */
+    uint16_t m1[256];    /* byte -> class * ncls */
+    uint16_t m2[256];    /* byte -> class * ncls^2 */
+    const uint16_t *wide; /* the wide table; NULL when none */
     uint16_t trans[];    /* [state * stride + class] = next state * stride;
-                          * the pair table follows when there is one */
+                          * the wide table follows when there is one */
 };
 
 /* ---- parsing ---------------------------------------------------------- */
@@ -591,32 +598,50 @@ static val_dfa *subset(dfa_glu *g, const uint64_t *accepting)
             trans[st * stride + c] = (uint16_t)((size_t)to * stride);
         }
     }
-    size_t ns = b.nstates, pstride = ncls * ncls + ncls + 1;
-    size_t npair = ns * pstride <= DFA_PAIR_MAX ? ns * pstride : 0;
-    d = malloc(sizeof *d + (ns * stride + npair) * sizeof *trans);
+    size_t ns = b.nstates, c2 = ncls * ncls, c3 = c2 * ncls, k = 3;
+    size_t wstride = c3 + c2 + ncls + 1;
+    if (ns * wstride > DFA_WIDE_MAX) {
+        k = 2;
+        wstride = c2 + ncls + 1;
+        if (ns * wstride > DFA_WIDE_MAX)
+            k = 1;
+    }
+    size_t nwide = k > 1 ? ns * wstride : 0;
+    d = malloc(sizeof *d + (ns * stride + nwide) * sizeof *trans);
     if (!d)
         goto out;
     d->stride = stride;
     memset(d->map, 0, sizeof d->map);
     memcpy(d->map, cls, sizeof cls);
     memcpy(d->trans, trans, ns * stride * sizeof *trans);
-    d->pstride = npair ? pstride : 0;
-    d->pair = npair ? d->trans + ns * stride : NULL;
-    for (size_t c = 0; c < 256; c++)
-        d->pmap[c] = (uint16_t)(d->map[c] * ncls);
-    if (npair) {
-        uint16_t *t2 = d->trans + ns * stride;
-        for (size_t st = 0; st < ns; st++) {
-            uint16_t *row = t2 + st * pstride;
-            const uint16_t *one = trans + st * stride;
-            for (size_t c1 = 0; c1 < ncls; c1++) {
-                const uint16_t *mid = trans + one[c1];
-                for (size_t c2 = 0; c2 < ncls; c2++)
-                    row[c1 * ncls + c2] = (uint16_t)(mid[c2] / stride * pstride);
-                row[ncls * ncls + c1] = (uint16_t)(one[c1] / stride * pstride);
+    d->step = d->wide_k = (int)k;
+    d->wstride = nwide ? wstride : 0;
+    d->off2 = k == 3 ? c3 : 0;
+    d->off1 = d->off2 + c2;
+    d->wide = nwide ? d->trans + ns * stride : NULL;
+    for (size_t c = 0; c < 256; c++) {
+        d->m1[c] = (uint16_t)(d->map[c] * ncls);
+        d->m2[c] = (uint16_t)(d->map[c] * c2);
+    }
+    for (size_t st = 0; nwide && st < ns; st++) {
+        /* Next state in wide units, from a state in one-byte units. */
+#define WIDE(x) ((uint16_t)((x) / stride * wstride))
+        uint16_t *row = d->trans + ns * stride + st * wstride;
+        const uint16_t *one = trans + st * stride;
+        for (size_t a = 0; a < ncls; a++) {
+            const uint16_t *mid = trans + one[a];
+            for (size_t b2 = 0; b2 < ncls; b2++) {
+                if (k == 3) {
+                    const uint16_t *last = trans + mid[b2];
+                    for (size_t c = 0; c < ncls; c++)
+                        row[a * c2 + b2 * ncls + c] = WIDE(last[c]);
+                }
+                row[d->off2 + a * ncls + b2] = WIDE(mid[b2]);
             }
-            row[pstride - 1] = one[ncls];
+            row[d->off1 + a] = WIDE(one[a]);
         }
+        row[wstride - 1] = one[ncls];
+#undef WIDE
     }
 out:
     free(b.states);
@@ -684,17 +709,25 @@ int val_dfa_match(const val_dfa *d, const char *s, size_t n)
 {
     const unsigned char *p = (const unsigned char *)s, *end = p + n;
     const uint8_t *map = d->map;
-    if (d->pair) {
-        const uint16_t *t = d->pair, *pm = d->pmap;
-        size_t st = d->pstride, single = d->pstride - 1 - (d->stride - 1);
+    if (d->step > 1) {
+        const uint16_t *t = d->wide, *m1 = d->m1;
+        size_t st = d->wstride; /* state 1 */
+        if (d->step == 3) {
+            const uint16_t *m2 = d->m2;
+            for (; end - p >= 3; p += 3) {
+                st = t[st + m2[p[0]] + m1[p[1]] + map[p[2]]];
+                if (!st)
+                    return 0;
+            }
+        }
         for (; end - p >= 2; p += 2) {
-            st = t[st + pm[p[0]] + map[p[1]]];
+            st = t[st + d->off2 + m1[p[0]] + map[p[1]]];
             if (!st)
                 return 0;
         }
         if (p < end)
-            st = t[st + single + map[*p]];
-        return t[st + d->pstride - 1];
+            st = t[st + d->off1 + map[*p]];
+        return t[st + d->wstride - 1];
     }
     const uint16_t *t = d->trans;
     size_t st = d->stride; /* state 1, the start */
@@ -706,15 +739,15 @@ int val_dfa_match(const val_dfa *d, const char *s, size_t n)
     return t[st + d->stride - 1];
 }
 
-int val_dfa_paired(const val_dfa *d)
+int val_dfa_step(const val_dfa *d)
 {
-    return d->pair != NULL;
+    return d->step;
 }
 
-void val_dfa_unpair(val_dfa *d)
+void val_dfa_limit_step(val_dfa *d, int k)
 {
-    d->pair = NULL;
-    d->pstride = 0;
+    if (k < d->step)
+        d->step = k < 1 ? 1 : k;
 }
 
 void val_dfa_free(val_dfa *d)

@@ -44,10 +44,10 @@ typedef struct val_dfa val_dfa;
 val_dfa *val_dfa_compile(const char *pat, size_t n);
 /* Does the whole of (s, n) match? 1 yes, 0 no. */
 int val_dfa_match(const val_dfa *d, const char *s, size_t n);
-/* Tests only: whether d steps two bytes at a time (its tables are small),
- * and making it step one byte at a time, so that both ways are compared. */
-int val_dfa_paired(const val_dfa *d);
-void val_dfa_unpair(val_dfa *d);
+/* Tests only: how many bytes a step of d reads (1, 2 or 3: its tables are
+ * small), and making it read at most k, so that every way is compared. */
+int val_dfa_step(const val_dfa *d);
+void val_dfa_limit_step(val_dfa *d, int k);
 void val_dfa_free(val_dfa *d);
 
 #endif
