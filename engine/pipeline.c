@@ -67,6 +67,11 @@ typedef struct pl_key {
     int64_t ival;
 } pl_key;
 
+typedef struct pl_piece {
+    bool fix;              /* in eng_pipe.fix rather than the batch's share */
+    size_t off, len;
+} pl_piece;
+
 typedef struct pl_tag {
     size_t counter, len;
 } pl_tag;
@@ -119,6 +124,12 @@ struct eng_pipe {
     eng_batch scratch[2];  /* a re-check: as the worker did it, corrected */
     eng_answer *answers;
     size_t capanswers;
+    /* What write_batch writes of each output, in order, for one gathered
+     * write: slices of the batch's share, or of the re-checks' output, which
+     * is copied (the scratch batch is reused) into fix. */
+    pl_piece *pieces[NOUT];
+    size_t npieces[NOUT], cappieces[NOUT];
+    core_buf fix[NOUT];
     pthread_mutex_t mu;
     pthread_cond_t cv_work, cv_done, cv_free;
     bool mu_ok, cv_ok;
@@ -493,11 +504,48 @@ static assay_status write_share(eng_pipe *p, int k, const eng_batch *from, size_
         }
         return ASSAY_OK;
     }
-    assay_status st = io_out_write(dst[k], data + a, z - a);
-    if (!st && k == O_OUT)
+    bool fix = from == &p->scratch[0] || from == &p->scratch[1];
+    if (grow((void **)&p->pieces[k], &p->cappieces[k], p->npieces[k] + 1,
+             sizeof *p->pieces[k]))
+        return ASSAY_E_NOMEM;
+    pl_piece *pc = &p->pieces[k][p->npieces[k]];
+    pc->fix = fix;
+    pc->off = fix ? p->fix[k].len : a;
+    pc->len = z - a;
+    if (fix && core_buf_append(&p->fix[k], data + a, z - a))
+        return ASSAY_E_NOMEM;
+    p->npieces[k]++;
+    if (k == O_OUT)
         set_open(&run->out_open, data + a, z - a);
-    if (!st && k == O_QUAR)
+    if (k == O_QUAR)
         set_open(&run->quar_open, data + a, z - a);
+    return ASSAY_OK;
+}
+
+/* Writes the pieces write_share gathered for each output of b, and forgets
+ * them. */
+static assay_status write_pieces(eng_pipe *p, const eng_batch *b)
+{
+    eng_run *run = p->run;
+    io_out *dst[NOUT] = {run->out, run->quar, run->errs, run->chg};
+    assay_status st = ASSAY_OK;
+    for (int k = 0; k < NOUT; k++) {
+        size_t n;
+        const char *share = io_out_mem_data(b->o[k], &n);
+        struct iovec v[IO_OUT_GATHER_MAX];
+        size_t m = 0;
+        for (size_t i = 0; i < p->npieces[k] && !st; i++) {
+            const pl_piece *pc = &p->pieces[k][i];
+            v[m].iov_base = (void *)((pc->fix ? p->fix[k].data : share) + pc->off);
+            v[m++].iov_len = pc->len;
+            if (m == IO_OUT_GATHER_MAX || i + 1 == p->npieces[k]) {
+                st = io_out_gather(dst[k], v, m);
+                m = 0;
+            }
+        }
+        p->npieces[k] = 0;
+        core_buf_clear(&p->fix[k]);
+    }
     return st;
 }
 
@@ -533,6 +581,10 @@ static assay_status write_batch(eng_pipe *p, eng_batch *b)
     if (b->status) {
         p->err = b->err;
         return b->status;
+    }
+    for (int k = 0; k < NOUT; k++) { /* a failed batch may have left some */
+        p->npieces[k] = 0;
+        core_buf_clear(&p->fix[k]);
     }
     assay_status st = insert_keys(p, b);
     if (st)
@@ -580,6 +632,8 @@ static assay_status write_batch(eng_pipe *p, eng_batch *b)
     }
     if (!st && sink)
         st = eng_samples_merge(sink, &b->samples, spos, b->samples.n);
+    if (!st)
+        st = write_pieces(p, b);
     if (!st && b->flush) {
         io_out *outs[NOUT] = {run->out, run->quar, run->errs, run->chg};
         for (int k = 0; k < NOUT && !st; k++)
@@ -641,6 +695,8 @@ assay_status eng_pipe_start(eng_run *run)
     p->run = run;
     p->batch_records = run->opts->batch_records ? run->opts->batch_records
                                                 : BATCH_RECORDS_DEFAULT;
+    for (int k = 0; k < NOUT; k++)
+        core_buf_init(&p->fix[k], 0);
     p->npool = (size_t)n + 4; /* N being checked, one filling, one being written, two ready */
     p->pool = calloc(p->npool, sizeof *p->pool);
     p->done = calloc(p->npool, sizeof *p->done);
@@ -839,6 +895,10 @@ assay_status eng_pipe_stop(eng_run *run, assay_status st)
         pthread_cond_destroy(&p->cv_work);
         pthread_cond_destroy(&p->cv_done);
         pthread_cond_destroy(&p->cv_free);
+    }
+    for (int k = 0; k < NOUT; k++) {
+        free(p->pieces[k]);
+        core_buf_free(&p->fix[k]);
     }
     free(p->pool);
     free(p->done);

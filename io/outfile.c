@@ -304,6 +304,48 @@ static int out_write_all(int fd, const char *p, size_t n)
     return 0;
 }
 
+/* out_write_all for the pieces v[0..n) (none empty), IO_OUT_GATHER_MAX at a
+ * time; a short write resumes inside the piece it stopped in. */
+static int out_writev_all(int fd, const struct iovec *v, size_t n)
+{
+    size_t i = 0, done = 0; /* v[i] is written up to done */
+    while (i < n) {
+        struct iovec w[IO_OUT_GATHER_MAX];
+        int k = 0;
+        for (size_t j = i; j < n && k < IO_OUT_GATHER_MAX; j++, k++)
+            w[k] = v[j];
+        w[0].iov_base = (char *)w[0].iov_base + done;
+        w[0].iov_len -= done;
+        ssize_t r = writev(fd, w, k);
+        if (r > 0) {
+            size_t left = (size_t)r;
+            while (left) {
+                size_t rest = v[i].iov_len - done;
+                if (left < rest) {
+                    done += left;
+                    break;
+                }
+                left -= rest;
+                i++;
+                done = 0;
+            }
+            continue;
+        }
+        if (r == 0)
+            return EIO; /* no progress and no reason: do not spin */
+        if (errno == EINTR)
+            continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK) {
+            struct pollfd pfd = { .fd = fd, .events = POLLOUT };
+            if (poll(&pfd, 1, -1) < 0 && errno != EINTR)
+                return errno;
+            continue;
+        }
+        return errno;
+    }
+    return 0;
+}
+
 static int out_sink(void *ctx, const char *p, size_t n)
 {
     return out_write_all(((io_out *)ctx)->fd, p, n);
@@ -408,6 +450,40 @@ assay_status io_out_write(io_out *o, const void *p, size_t n)
     }
     memcpy(o->buf + o->len, p, n);
     o->len += n;
+    return ASSAY_OK;
+}
+
+assay_status io_out_gather(io_out *o, const struct iovec *v, size_t n)
+{
+    size_t total = 0, m = 0;
+    for (size_t i = 0; i < n; i++)
+        total += v[i].iov_len;
+    if (o->mem || o->zip || total < OUT_DIRECT) {
+        for (size_t i = 0; i < n; i++) {
+            assay_status st = io_out_write(o, v[i].iov_base, v[i].iov_len);
+            if (st)
+                return st;
+        }
+        return ASSAY_OK;
+    }
+    assay_status st = io_out_flush(o);
+    if (st)
+        return st;
+    /* Empty pieces would make a zero-byte writev look like no progress. */
+    struct iovec w[IO_OUT_GATHER_MAX];
+    for (size_t i = 0; i < n; i++) {
+        if (v[i].iov_len)
+            w[m++] = v[i];
+        if (m == IO_OUT_GATHER_MAX || (i + 1 == n && m)) {
+            int e = out_writev_all(o->fd, w, m);
+            if (e) {
+                o->err_no = e;
+                o->err_what = "write failed";
+                return ASSAY_E_IO;
+            }
+            m = 0;
+        }
+    }
     return ASSAY_OK;
 }
 

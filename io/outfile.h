@@ -48,6 +48,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/uio.h>
 
 #include "assay/assay.h"
 
@@ -71,6 +72,11 @@ void io_out_mem_clear(io_out *o);
 /* Buffered write. ASSAY_E_IO once any write has failed (see io_out_error). */
 assay_status io_out_write(io_out *o, const void *p, size_t n);
 assay_status io_out_puts(io_out *o, const char *s);
+/* Writes the n pieces v[0..n) in order, as many io_out_write calls would;
+ * when they add up to a large write, after the buffer with one writev per
+ * IO_OUT_GATHER_MAX pieces, copying nothing. */
+#define IO_OUT_GATHER_MAX 64
+assay_status io_out_gather(io_out *o, const struct iovec *v, size_t n);
 /* Writes out the buffer (the data reaches the kernel; no fsync). */
 assay_status io_out_flush(io_out *o);
 

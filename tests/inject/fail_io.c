@@ -52,8 +52,8 @@
  * fprintf, fwrite, fflush, fclose), whose glibc implementation calls internal
  * functions that LD_PRELOAD cannot replace — assay reads its rules file and
  * the files of merge and diff through stdio, so those reads never fail here;
- * pwrite, sendmsg, recv and the like; statically linked programs. writev and
- * readv are all-or-nothing at the threshold (never cut short).
+ * pwrite, sendmsg, recv and the like; statically linked programs. readv is
+ * all-or-nothing at the threshold (never cut short).
  *
  * The byte counts are shared by all threads but a call racing another one
  * across the threshold may let a few more bytes through; assay reads its
@@ -250,17 +250,33 @@ ssize_t write(int fd, const void *buf, size_t n)
     return r;
 }
 
+/* As write: a writev crossing the threshold, or longer than the short-write
+ * cap, writes only its first bytes. */
 ssize_t writev(int fd, const struct iovec *iov, int iovcnt)
 {
     inj_setup();
-    if (!cfg.wr.err || !inj_active(&cfg.wr, fd, 2))
-        return real.writev(fd, iov, iovcnt);
     size_t total = inj_iov_total(iov, iovcnt);
-    if (total && inj_allow(&cfg.wr, total) < total) {
+    if (total == 0 || !inj_active(&cfg.wr, fd, 2))
+        return real.writev(fd, iov, iovcnt);
+    size_t allow = inj_allow(&cfg.wr, total);
+    if (allow == 0) {
         errno = cfg.wr.err;
         return -1;
     }
-    ssize_t r = real.writev(fd, iov, iovcnt);
+    ssize_t r;
+    if (allow < total) {
+        struct iovec cut[64];
+        int k = 0;
+        for (size_t left = allow; k < iovcnt && k < 64 && left; k++) {
+            cut[k] = iov[k];
+            if (cut[k].iov_len > left)
+                cut[k].iov_len = left;
+            left -= cut[k].iov_len;
+        }
+        r = real.writev(fd, cut, k);
+    } else {
+        r = real.writev(fd, iov, iovcnt);
+    }
     inj_count(&cfg.wr, r);
     return r;
 }
