@@ -54,11 +54,6 @@ typedef struct pl_item {
     size_t samp_end;       /* --junit: samples after this record */
 } pl_item;
 
-/* A field of a queued record: offset into the batch's bytes and length
- * (batches stay under 4 GiB: eng_pipe_add routes a larger record itself). */
-typedef struct pl_field {
-    uint32_t off, len;
-} pl_field;
 
 typedef struct pl_key {
     size_t set, off, len;
@@ -86,7 +81,8 @@ typedef struct eng_batch {
     core_buf bytes;        /* records' raw bytes and fields not inside them */
     pl_item *items;
     size_t nitems, capitems;
-    pl_field *fields;
+    io_slice *fields;      /* the records' fields, slices of bytes: bytes never
+                              moves while the batch holds a record */
     size_t nfields, capfields;
     io_out *o[NOUT];       /* in-memory shares of out, quarantine, errors, changes */
     pl_key *keys;
@@ -106,8 +102,6 @@ typedef struct eng_pipe eng_pipe;
 typedef struct pl_worker {
     eng_pipe *pipe;
     eng_run ctx;
-    io_slice *fields;      /* the record being checked, as slices */
-    size_t capfields;
     assay_error err;
     pthread_t tid;
     bool started;
@@ -210,13 +204,14 @@ static assay_status grow(void **p, size_t *cap, size_t need, size_t size)
 }
 
 /* Copies rec into b: its raw bytes, and the fields that are not slices of
- * them (the unescaped copies of quoted fields), as offsets into b->bytes. */
+ * them (the unescaped copies of quoted fields), with its fields as slices of
+ * b->bytes. The caller made room for `need` bytes (see eng_pipe_add), so
+ * b->bytes does not move. */
 static assay_status batch_add(eng_batch *b, const io_record *rec, uint64_t before)
 {
     size_t nf = rec->nfields;
     if (grow((void **)&b->items, &b->capitems, b->nitems + 1, sizeof *b->items) ||
-        grow((void **)&b->fields, &b->capfields, b->nfields + nf, sizeof *b->fields) ||
-        core_buf_reserve(&b->bytes, rec->raw_len))
+        grow((void **)&b->fields, &b->capfields, b->nfields + nf, sizeof *b->fields))
         return ASSAY_E_NOMEM;
     pl_item *it = &b->items[b->nitems];
     it->rec = *rec;
@@ -226,7 +221,8 @@ static assay_status batch_add(eng_batch *b, const io_record *rec, uint64_t befor
     it->detail_off = SIZE_MAX;
     memcpy(b->bytes.data + b->bytes.len, rec->raw, rec->raw_len);
     b->bytes.len += rec->raw_len;
-    pl_field *out = nf ? b->fields + b->nfields : NULL; /* none yet: fields NULL */
+    io_slice *out = nf ? b->fields + b->nfields : NULL; /* none yet: fields NULL */
+    const char *copy = b->bytes.data + it->raw_off;
     const io_slice *in = rec->fields;
     /* A record without quotes was split in place: its fields are slices of
      * raw, in order (so checking the first and the last is enough). Other
@@ -235,27 +231,22 @@ static assay_status batch_add(eng_batch *b, const io_record *rec, uint64_t befor
     uintptr_t raw = (uintptr_t)rec->raw;
     bool in_place = !rec->quoted && nf && (uintptr_t)in[0].p - raw <= rec->raw_len &&
                     (uintptr_t)in[nf - 1].p + in[nf - 1].n - raw <= rec->raw_len;
-    if (in_place) {
-        /* The usual case, in one branch-free pass: raw_off + (p - raw), in
-         * 32-bit arithmetic modulo 2^32 (the result is below it). */
-        uint32_t base = (uint32_t)it->raw_off - (uint32_t)raw;
+    if (in_place) { /* the usual case, in one branch-free pass */
         for (size_t k = 0; k < nf; k++)
-            out[k] = (pl_field){base + (uint32_t)(uintptr_t)in[k].p, (uint32_t)in[k].n};
+            out[k] = (io_slice){copy + (in[k].p - rec->raw), in[k].n};
         nf = 0;
     }
     for (size_t k = 0; k < nf; k++) {
         uintptr_t at = (uintptr_t)in[k].p - raw;
-        size_t off;
         if (in[k].n && at < rec->raw_len && in[k].n <= rec->raw_len - at)
-            off = it->raw_off + at;
+            out[k] = (io_slice){copy + at, in[k].n};
         else if (in[k].n == 0)
-            off = it->raw_off;
+            out[k] = (io_slice){copy, 0};
         else {
-            off = b->bytes.len;
+            out[k] = (io_slice){b->bytes.data + b->bytes.len, in[k].n};
             if (core_buf_append(&b->bytes, in[k].p, in[k].n))
                 return ASSAY_E_NOMEM;
         }
-        out[k] = (pl_field){(uint32_t)off, (uint32_t)in[k].n};
     }
     b->nfields += rec->nfields;
     if (rec->detail) {
@@ -303,28 +294,12 @@ static assay_status parse_line(eng_run *w, io_record *rec)
     return io_json_parse_line(w->jparse, rec, w->err);
 }
 
-/* Checks a queued record; its fields become slices again in the thread's
- * own small array (w->outfields is the thread's too, so a second one). */
-static assay_status check_item(eng_run *w, const eng_batch *src, const pl_item *it,
-                               io_slice **fs, size_t *cap)
+/* Checks a queued record. */
+static assay_status check_item(eng_run *w, const eng_batch *src, const pl_item *it)
 {
     io_record rec = it->rec;
     rec.raw = src->bytes.data + it->raw_off;
-    if (rec.nfields > *cap) {
-        io_slice *f = realloc(*fs, rec.nfields * sizeof *f);
-        if (!f)
-            return ASSAY_E_NOMEM;
-        *fs = f;
-        *cap = rec.nfields;
-    }
-    const pl_field *restrict pf = rec.nfields ? src->fields + it->field0 : NULL;
-    io_slice *restrict f = *fs;
-    const char *base = src->bytes.data;
-    for (size_t k = 0; k < rec.nfields; k++) {
-        f[k].p = base + pf[k].off;
-        f[k].n = pf[k].len;
-    }
-    rec.fields = f;
+    rec.fields = rec.nfields ? src->fields + it->field0 : NULL;
     rec.detail = it->detail_off == SIZE_MAX ? NULL : src->bytes.data + it->detail_off;
     w->record_no = it->record_before;
     if (rec.kind == IO_REC_DEFERRED) { /* an NDJSON line: parsed here */
@@ -345,7 +320,7 @@ static void work(pl_worker *wk, eng_batch *b)
     wk->err.message[0] = '\0';
     for (size_t i = 0; i < b->nitems && !b->status; i++) {
         pl_item *it = &b->items[i];
-        b->status = check_item(w, b, it, &wk->fields, &wk->capfields);
+        b->status = check_item(w, b, it);
         for (int k = 0; k < NOUT; k++)
             io_out_mem_data(b->o[k], &it->end[k]);
         it->tag_end = b->ntags;
@@ -565,8 +540,7 @@ static assay_status recheck(eng_pipe *p, eng_batch *b, size_t i, const eng_answe
         w->answers = ans;
         w->nanswers = nans;
         w->next_answer = 0;
-        assay_status st = check_item(w, b, &b->items[i], &p->writer.fields,
-                                     &p->writer.capfields);
+        assay_status st = check_item(w, b, &b->items[i]);
         s->st = w->st;
         if (st)
             return st;
@@ -794,10 +768,12 @@ assay_status eng_pipe_add(eng_run *run, const io_record *rec)
         p->filling->quar_open = p->drained && run->quar_open;
     }
     eng_batch *b = p->filling;
-    /* A batch addresses its bytes with 32 bits; a record and its unescaped
-     * fields take at most twice its length plus its message. */
+    /* A record and its unescaped fields take at most twice its length plus
+     * its message. Its fields point into the batch's bytes, which must not
+     * move once they hold a record: a record that does not fit goes to the
+     * next batch, and an empty batch makes room for a whole batch. */
     size_t need = 2 * rec->raw_len + (rec->detail ? strlen(rec->detail) + 1 : 0);
-    if (b->nitems && need > UINT32_MAX - b->bytes.len) {
+    if (b->nitems && (need > UINT32_MAX - b->bytes.len || need >= b->bytes.cap - b->bytes.len)) {
         assay_status st = push(p);
         if (st)
             return st;
@@ -814,6 +790,12 @@ assay_status eng_pipe_add(eng_run *run, const io_record *rec)
         b->quar_open = run->quar_open;
         return st;
     }
+    /* BATCH_BYTES - 1: a capacity of 1 MiB with the NUL; a batch is cut
+     * there anyway. */
+    assay_status rs = core_buf_reserve(
+        &b->bytes, b->nitems || need >= BATCH_BYTES ? need : BATCH_BYTES - 1);
+    if (rs)
+        return rs;
     uint64_t before = run->record_no;
     /* route() counts every record but a skipped blank one. */
     if (!rec->continued &&
@@ -878,13 +860,10 @@ assay_status eng_pipe_stop(eng_run *run, assay_status st)
     if (p->writer.started)
         pthread_join(p->writer.tid, NULL);
     for (unsigned i = 0; p->workers && i < run->opts->jobs; i++)
-        if (p->workers[i].pipe) {
+        if (p->workers[i].pipe)
             eng_scratch_free(&p->workers[i].ctx);
-            free(p->workers[i].fields);
-        }
     if (p->writer.pipe)
         eng_scratch_free(&p->writer.ctx);
-    free(p->writer.fields);
     for (size_t i = 0; p->pool && i < p->npool; i++)
         batch_free(&p->pool[i], run);
     for (int s = 0; s < 2; s++)
