@@ -65,10 +65,14 @@ void eng_stats_zero(const struct assay_rules *r, eng_stats *s)
 
 /* dst += src, or dst -= src with sign < 0 (counters are unsigned: a record's
  * share taken out and put back in its corrected form nets out exactly). */
-static void add(uint64_t *dst, const uint64_t *src, size_t n, int sign)
+static void add(uint64_t *restrict dst, const uint64_t *restrict src, size_t n, int sign)
 {
-    for (size_t k = 0; k < n; k++)
-        dst[k] = sign < 0 ? dst[k] - src[k] : dst[k] + src[k];
+    if (sign < 0)
+        for (size_t k = 0; k < n; k++)
+            dst[k] -= src[k];
+    else
+        for (size_t k = 0; k < n; k++)
+            dst[k] += src[k];
 }
 
 void eng_stats_add(const struct assay_rules *r, eng_stats *dst, const eng_stats *src,
