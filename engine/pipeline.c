@@ -791,11 +791,13 @@ assay_status eng_pipe_add(eng_run *run, const io_record *rec)
         return st;
     }
     /* BATCH_BYTES - 1: a capacity of 1 MiB with the NUL; a batch is cut
-     * there anyway. */
-    assay_status rs = core_buf_reserve(
-        &b->bytes, b->nitems || need >= BATCH_BYTES ? need : BATCH_BYTES - 1);
-    if (rs)
-        return rs;
+     * there anyway. A batch holding records has room (tested above). */
+    if (!b->nitems) {
+        assay_status rs =
+            core_buf_reserve(&b->bytes, need >= BATCH_BYTES ? need : BATCH_BYTES - 1);
+        if (rs)
+            return rs;
+    }
     uint64_t before = run->record_no;
     /* route() counts every record but a skipped blank one. */
     if (!rec->continued &&
