@@ -203,6 +203,34 @@ static assay_status grow(void **p, size_t *cap, size_t need, size_t size)
     return ASSAY_OK;
 }
 
+/* A record without quotes was split in place: its fields are slices of raw,
+ * in order (so checking the first and the last is enough). */
+static bool fields_in_place(const io_record *rec)
+{
+    size_t nf = rec->nfields;
+    const io_slice *in = rec->fields;
+    uintptr_t raw = (uintptr_t)rec->raw;
+    return !rec->quoted && nf && (uintptr_t)in[0].p - raw <= rec->raw_len &&
+           (uintptr_t)in[nf - 1].p + in[nf - 1].n - raw <= rec->raw_len;
+}
+
+/* The bytes batch_add copies for rec: its raw bytes, the fields that are
+ * not slices of them, its message. */
+static size_t record_bytes(const io_record *rec)
+{
+    size_t n = rec->raw_len + (rec->detail ? strlen(rec->detail) + 1 : 0);
+    if (fields_in_place(rec))
+        return n;
+    uintptr_t raw = (uintptr_t)rec->raw;
+    for (size_t k = 0; k < rec->nfields; k++) {
+        uintptr_t at = (uintptr_t)rec->fields[k].p - raw;
+        size_t fn = rec->fields[k].n;
+        if (fn && !(at < rec->raw_len && fn <= rec->raw_len - at))
+            n += fn;
+    }
+    return n;
+}
+
 /* Copies rec into b: its raw bytes, and the fields that are not slices of
  * them (the unescaped copies of quoted fields), with its fields as slices of
  * b->bytes. The caller made room for `need` bytes (see eng_pipe_add), so
@@ -224,14 +252,10 @@ static assay_status batch_add(eng_batch *b, const io_record *rec, uint64_t befor
     io_slice *out = nf ? b->fields + b->nfields : NULL; /* none yet: fields NULL */
     const char *copy = b->bytes.data + it->raw_off;
     const io_slice *in = rec->fields;
-    /* A record without quotes was split in place: its fields are slices of
-     * raw, in order (so checking the first and the last is enough). Other
-     * fields are mostly slices too; a quoted field with "" inside is an
-     * unescaped copy, appended after the raw bytes. */
+    /* Fields of a record with quotes are mostly slices too; a quoted field
+     * with "" inside is an unescaped copy, appended after the raw bytes. */
     uintptr_t raw = (uintptr_t)rec->raw;
-    bool in_place = !rec->quoted && nf && (uintptr_t)in[0].p - raw <= rec->raw_len &&
-                    (uintptr_t)in[nf - 1].p + in[nf - 1].n - raw <= rec->raw_len;
-    if (in_place) { /* the usual case, in one branch-free pass */
+    if (fields_in_place(rec)) { /* the usual case, in one branch-free pass */
         for (size_t k = 0; k < nf; k++)
             out[k] = (io_slice){copy + (in[k].p - rec->raw), in[k].n};
         nf = 0;
@@ -769,11 +793,14 @@ assay_status eng_pipe_add(eng_run *run, const io_record *rec)
     }
     eng_batch *b = p->filling;
     /* A record and its unescaped fields take at most twice its length plus
-     * its message. Its fields point into the batch's bytes, which must not
-     * move once they hold a record: a record that does not fit goes to the
-     * next batch, and an empty batch makes room for a whole batch. */
-    size_t need = 2 * rec->raw_len + (rec->detail ? strlen(rec->detail) + 1 : 0);
-    if (b->nitems && (need > UINT32_MAX - b->bytes.len || need >= b->bytes.cap - b->bytes.len)) {
+     * its message (big); exactly `need` bytes. Its fields point into the
+     * batch's bytes, which must not move once they hold a record: a record
+     * that does not fit goes to the next batch, and an empty batch makes room
+     * for a whole batch. */
+    size_t big = 2 * rec->raw_len + (rec->detail ? strlen(rec->detail) + 1 : 0);
+    size_t room = b->bytes.cap - b->bytes.len;
+    if (b->nitems && (big > UINT32_MAX - b->bytes.len ||
+                      (big >= room && record_bytes(rec) >= room))) {
         assay_status st = push(p);
         if (st)
             return st;
@@ -782,7 +809,7 @@ assay_status eng_pipe_add(eng_run *run, const io_record *rec)
     /* A record of gigabytes, or a piece of a record over the size limit (the
      * pieces need no checking; queued, every batch of the pool could hold
      * one, pool × max_record_bytes in memory): routed right here. */
-    if (need > UINT32_MAX || rec->raw_more || rec->continued) {
+    if (big > UINT32_MAX || rec->raw_more || rec->continued) {
         assay_status st = eng_pipe_drain(run);
         if (!st)
             st = eng_route_record(run, rec, run->cur);
@@ -793,6 +820,7 @@ assay_status eng_pipe_add(eng_run *run, const io_record *rec)
     /* BATCH_BYTES - 1: a capacity of 1 MiB with the NUL; a batch is cut
      * there anyway. A batch holding records has room (tested above). */
     if (!b->nitems) {
+        size_t need = record_bytes(rec);
         assay_status rs =
             core_buf_reserve(&b->bytes, need >= BATCH_BYTES ? need : BATCH_BYTES - 1);
         if (rs)
