@@ -280,6 +280,23 @@ assay_status io_out_open(io_out **out, const char *path, assay_tempfile_fn fn,
 
 /* Writes all of p, through short writes, EINTR and (for a descriptor we were
  * handed in non-blocking mode) EAGAIN. Returns 0 or the errno. */
+/* After a write or writev that wrote nothing (r <= 0): 0 to try again (EINTR;
+ * EAGAIN once fd is writable), else the errno to fail with. */
+static int out_again(int fd, ssize_t r)
+{
+    if (r == 0)
+        return EIO; /* no progress and no reason: do not spin */
+    if (errno == EINTR)
+        return 0;
+    if (errno == EAGAIN || errno == EWOULDBLOCK) {
+        struct pollfd pfd = { .fd = fd, .events = POLLOUT };
+        if (poll(&pfd, 1, -1) < 0 && errno != EINTR)
+            return errno;
+        return 0;
+    }
+    return errno;
+}
+
 static int out_write_all(int fd, const char *p, size_t n)
 {
     while (n > 0) {
@@ -289,17 +306,9 @@ static int out_write_all(int fd, const char *p, size_t n)
             n -= (size_t)w;
             continue;
         }
-        if (w == 0)
-            return EIO; /* no progress and no reason: do not spin */
-        if (errno == EINTR)
-            continue;
-        if (errno == EAGAIN || errno == EWOULDBLOCK) {
-            struct pollfd pfd = { .fd = fd, .events = POLLOUT };
-            if (poll(&pfd, 1, -1) < 0 && errno != EINTR)
-                return errno;
-            continue;
-        }
-        return errno;
+        int e = out_again(fd, w);
+        if (e)
+            return e;
     }
     return 0;
 }
@@ -331,17 +340,9 @@ static int out_writev_all(int fd, const struct iovec *v, size_t n)
             }
             continue;
         }
-        if (r == 0)
-            return EIO; /* no progress and no reason: do not spin */
-        if (errno == EINTR)
-            continue;
-        if (errno == EAGAIN || errno == EWOULDBLOCK) {
-            struct pollfd pfd = { .fd = fd, .events = POLLOUT };
-            if (poll(&pfd, 1, -1) < 0 && errno != EINTR)
-                return errno;
-            continue;
-        }
-        return errno;
+        int e = out_again(fd, r);
+        if (e)
+            return e;
     }
     return 0;
 }
