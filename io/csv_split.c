@@ -687,6 +687,38 @@ static __attribute__((noinline)) int line_word(line_st *st, uint64_t w, uint64_t
     return LINE_END;
 }
 
+/* Room for `more` fields past fo in s->fields (f .. fe): false when memory
+ * ran out. The pointers follow the array when it moves. */
+static inline bool line_grow(io_csv_splitter *s, io_slice **f, io_slice **fo, io_slice **fe,
+                             size_t more)
+{
+    if (*fe - *fo >= (ptrdiff_t)more)
+        return true;
+    s->n = (size_t)(*fo - *f);
+    if (grow_to(s, s->n + more))
+        return false;
+    *f = s->fields;
+    *fo = *f + s->n;
+    *fe = *f + s->cap;
+    return true;
+}
+
+/* Cuts a field at each delimiter marked in md, a mask with bit (k << shift)
+ * set for byte k of at; the current field starts at *ps. Returns the new end
+ * of the fields (line_grow made room). */
+static inline io_slice *line_cut(io_slice *fo, const char **ps, const char *at, uint64_t md,
+                                 unsigned shift)
+{
+    do {
+        const char *e = at + ((unsigned)__builtin_ctzll(md) >> shift);
+        fo->p = *ps;
+        fo++->n = (size_t)(e - *ps);
+        *ps = e + 1;
+        md &= md - 1;
+    } while (md);
+    return fo;
+}
+
 /* Each word is classified with two masks: its delimiters (md), and the bytes
  * that need a closer look (sp: unprintable bytes and the quote). sp is cheap
  * rather than exact: it is non-zero exactly when the word holds such a byte,
@@ -751,22 +783,10 @@ split_line(io_csv_splitter *s, const char *p, size_t avail, size_t lim, size_t f
                 ctl |= (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, vc2));
             }
             if (md) {
-                if (fe - fo < 16) {
-                    s->n = (size_t)(fo - f);
-                    if (grow_to(s, s->n + 16))
-                        return false;
-                    f = s->fields;
-                    fo = f + s->n;
-                    fe = f + s->cap;
-                    fl = fe - 8;
-                }
-                do {
-                    const char *e = at + __builtin_ctz(md);
-                    fo->p = ps;
-                    fo++->n = (size_t)(e - ps);
-                    ps = e + 1;
-                    md &= md - 1;
-                } while (md);
+                if (!line_grow(s, &f, &fo, &fe, 16))
+                    return false;
+                fl = fe - 8;
+                fo = line_cut(fo, &ps, at, md, 0);
             }
             at += 16;
         }
@@ -835,21 +855,11 @@ split_line(io_csv_splitter *s, const char *p, size_t avail, size_t lim, size_t f
         }
         if (md) {
             if (fo > fl) {
-                s->n = (size_t)(fo - f);
-                if (grow_to(s, s->n + 8))
+                if (!line_grow(s, &f, &fo, &fe, 8))
                     return false;
-                f = s->fields;
-                fo = f + s->n;
-                fe = f + s->cap;
                 fl = fe - 8;
             }
-            do {
-                const char *e = at + core_swar_first(md);
-                fo->p = ps;
-                fo++->n = (size_t)(e - ps);
-                ps = e + 1;
-                md &= md - 1;
-            } while (md);
+            fo = line_cut(fo, &ps, at, md, 3);
         }
         at += 8;
     }
@@ -858,19 +868,10 @@ split_line(io_csv_splitter *s, const char *p, size_t avail, size_t lim, size_t f
     {
         uint64_t md = core_swar_eq_word(core_swar_load(at), dd) &
                       (((uint64_t)1 << (8 * (size_t)(t - at))) - 1);
-        if (fe - fo < 9) {
-            s->n = (size_t)(fo - f);
-            if (grow_to(s, s->n + 9))
-                return false;
-            f = s->fields;
-            fo = f + s->n;
-        }
-        for (; md; md &= md - 1) {
-            const char *e = at + core_swar_first(md);
-            fo->p = ps;
-            fo++->n = (size_t)(e - ps);
-            ps = e + 1;
-        }
+        if (!line_grow(s, &f, &fo, &fe, 9))
+            return false;
+        if (md)
+            fo = line_cut(fo, &ps, at, md, 3);
         fo->p = ps;
         fo++->n = (size_t)(t - ps);
         end = (size_t)(t - p);
