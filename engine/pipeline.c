@@ -54,7 +54,6 @@ typedef struct pl_item {
     size_t samp_end;       /* --junit: samples after this record */
 } pl_item;
 
-
 typedef struct pl_key {
     size_t set, off, len;
     uint64_t hash, record;
@@ -214,6 +213,13 @@ static bool fields_in_place(const io_record *rec)
            (uintptr_t)in[nf - 1].p + in[nf - 1].n - raw <= rec->raw_len;
 }
 
+/* Whether the non-empty field f lies inside rec's raw bytes. */
+static bool in_raw(const io_record *rec, const io_slice *f)
+{
+    uintptr_t at = (uintptr_t)f->p - (uintptr_t)rec->raw;
+    return at < rec->raw_len && f->n <= rec->raw_len - at;
+}
+
 /* The bytes batch_add copies for rec: its raw bytes, the fields that are
  * not slices of them, its message. */
 static size_t record_bytes(const io_record *rec)
@@ -221,20 +227,16 @@ static size_t record_bytes(const io_record *rec)
     size_t n = rec->raw_len + (rec->detail ? strlen(rec->detail) + 1 : 0);
     if (fields_in_place(rec))
         return n;
-    uintptr_t raw = (uintptr_t)rec->raw;
-    for (size_t k = 0; k < rec->nfields; k++) {
-        uintptr_t at = (uintptr_t)rec->fields[k].p - raw;
-        size_t fn = rec->fields[k].n;
-        if (fn && !(at < rec->raw_len && fn <= rec->raw_len - at))
-            n += fn;
-    }
+    for (size_t k = 0; k < rec->nfields; k++)
+        if (rec->fields[k].n && !in_raw(rec, &rec->fields[k]))
+            n += rec->fields[k].n;
     return n;
 }
 
 /* Copies rec into b: its raw bytes, and the fields that are not slices of
  * them (the unescaped copies of quoted fields), with its fields as slices of
- * b->bytes. The caller made room for `need` bytes (see eng_pipe_add), so
- * b->bytes does not move. */
+ * b->bytes. The caller made room for record_bytes(rec) (see eng_pipe_add),
+ * so b->bytes does not move. */
 static assay_status batch_add(eng_batch *b, const io_record *rec, uint64_t before)
 {
     size_t nf = rec->nfields;
@@ -254,16 +256,14 @@ static assay_status batch_add(eng_batch *b, const io_record *rec, uint64_t befor
     const io_slice *in = rec->fields;
     /* Fields of a record with quotes are mostly slices too; a quoted field
      * with "" inside is an unescaped copy, appended after the raw bytes. */
-    uintptr_t raw = (uintptr_t)rec->raw;
     if (fields_in_place(rec)) { /* the usual case, in one branch-free pass */
         for (size_t k = 0; k < nf; k++)
             out[k] = (io_slice){copy + (in[k].p - rec->raw), in[k].n};
         nf = 0;
     }
     for (size_t k = 0; k < nf; k++) {
-        uintptr_t at = (uintptr_t)in[k].p - raw;
-        if (in[k].n && at < rec->raw_len && in[k].n <= rec->raw_len - at)
-            out[k] = (io_slice){copy + at, in[k].n};
+        if (in[k].n && in_raw(rec, &in[k]))
+            out[k] = (io_slice){copy + (in[k].p - rec->raw), in[k].n};
         else if (in[k].n == 0)
             out[k] = (io_slice){copy, 0};
         else {
@@ -793,10 +793,10 @@ assay_status eng_pipe_add(eng_run *run, const io_record *rec)
     }
     eng_batch *b = p->filling;
     /* A record and its unescaped fields take at most twice its length plus
-     * its message (big); exactly `need` bytes. Its fields point into the
-     * batch's bytes, which must not move once they hold a record: a record
-     * that does not fit goes to the next batch, and an empty batch makes room
-     * for a whole batch. */
+     * its message (big), exactly record_bytes(rec). Its fields point into
+     * the batch's bytes, which must not move once they hold a record: a
+     * record that does not fit goes to the next batch, and an empty batch
+     * makes room for a whole batch. */
     size_t big = 2 * rec->raw_len + (rec->detail ? strlen(rec->detail) + 1 : 0);
     size_t room = b->bytes.cap - b->bytes.len;
     if (b->nitems && (big > UINT32_MAX - b->bytes.len ||
