@@ -67,24 +67,11 @@ stdin_file=/dev/null
 export LC_ALL=${LC_ALL:-C.UTF-8}
 
 compare_py=$(cat <<'PY'
-import difflib, hashlib, json, os, re, shutil, sys
+import difflib, hashlib, json, os, shutil, sys
+
+from case_files import LEFTOVER, mask_times, walk
 
 SPECIAL = {"exit", "stdout", "stderr", "absent", "mask"}
-LEFTOVER = re.compile(r"^\..*\.assay-|\.tmp")
-TIMING = re.compile(rb'("timing"\s*:\s*)\{[^{}]*\}')
-SECONDS = re.compile(rb'("seconds"\s*:\s*)-?[0-9][0-9.eE+-]*')
-XML_TIME = re.compile(rb'(\stime=)"[^"]*"')  # JUnit reports
-PROM_DURATION = re.compile(rb'(?m)^(assay_run_duration_seconds )\S+')  # metrics
-
-
-def walk(top):
-    out = {}
-    for d, _, files in os.walk(top):
-        for f in files:
-            p = os.path.join(d, f)
-            with open(p, "rb") as fh:
-                out[os.path.relpath(p, top)] = fh.read()
-    return out
 
 
 def digest(files):
@@ -133,10 +120,7 @@ def main():
         data = data.replace(os.path.realpath(work).encode(), b"@WORKDIR@")
         data = data.replace(work.encode(), b"@WORKDIR@")
         if os.path.basename(rel).endswith("stats.json") or rel in masked:
-            data = TIMING.sub(rb'\1"<masked>"', data)
-            data = SECONDS.sub(rb'\1"<masked>"', data)
-            data = XML_TIME.sub(rb'\1"<masked>"', data)
-            data = PROM_DURATION.sub(rb'\1<masked>', data)
+            data = mask_times(data)
         return data
 
     after = walk(work)
@@ -210,6 +194,7 @@ def main():
 sys.exit(main())
 PY
 )
+export PYTHONPATH=$here${PYTHONPATH:+:$PYTHONPATH} # case_files.py
 python3 -c "$compare_py" snapshot "$work" "$tmp/before.json" || fail "snapshot failed"
 
 (cd "$work" && exec "${wrapper[@]}" "$assay" "${args[@]}" <"$stdin_file" >"$tmp/stdout" 2>"$tmp/stderr")

@@ -27,34 +27,19 @@ import sys
 import tempfile
 import time
 
-LEFTOVER = re.compile(r"^\..*\.assay-|\.tmp")
-TIMING = re.compile(rb'("timing"\s*:\s*)\{[^{}]*\}')
-SECONDS = re.compile(rb'("(?:seconds|records_per_second|bytes_per_second)"\s*:\s*)-?[0-9][0-9.eE+-]*')
-XML_TIME = re.compile(rb'(\stime=)"[^"]*"')
-PROM_DURATION = re.compile(rb'(?m)^(assay_run_duration_seconds )\S+')
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from case_files import LEFTOVER, mask_times, walk  # noqa: E402
+
 # What an exit 3 caused by a failed allocation must say: assay's own words,
 # or the system's (strerror of ENOMEM; EAGAIN is what pthread_create returns
 # when it cannot allocate a thread).
 OOM = re.compile(rb"out of memory|Cannot allocate memory|Resource temporarily unavailable")
 
 
-def walk(top):
-    out = {}
-    for d, _, files in os.walk(top):
-        for f in files:
-            p = os.path.join(d, f)
-            with open(p, "rb") as fh:
-                out[os.path.relpath(p, top)] = fh.read()
-    return out
-
-
 def masked(data, work):
     data = data.replace(os.path.realpath(work).encode(), b"@WORKDIR@")
     data = data.replace(work.encode(), b"@WORKDIR@")
-    data = TIMING.sub(rb'\1"<masked>"', data)
-    data = SECONDS.sub(rb'\1"<masked>"', data)
-    data = XML_TIME.sub(rb'\1"<masked>"', data)
-    return PROM_DURATION.sub(rb'\1<masked>', data)
+    return mask_times(data, rates=True)
 
 
 class Case:
