@@ -263,6 +263,7 @@ static assay_status alloc_state(eng_run *run)
         fp->bounds = run->bounds[i].has_min || run->bounds[i].has_max;
         fp->length = f->min_length >= 0 || f->max_length >= 0;
         fp->strfmt = f->strfmt != RF_NONE;
+        fp->quick = !fp->clean && !f->locnum && f->type != RT_OBJECT && f->type != RT_ARRAY;
         for (size_t k = 0; k < r->nrules && !fp->in_rules; k++)
             for (size_t j = 0; j < r->rules[k].nrefs && !fp->in_rules; j++)
                 fp->in_rules = r->rules[k].refs[j] == i;
@@ -272,6 +273,7 @@ static assay_status alloc_state(eng_run *run)
             if (!run->field_keys[i])
                 return ASSAY_E_NOMEM;
         }
+        fp->after = run->field_keys[i] || fp->date_output || fp->num_output;
     }
     if (r->npk > 1)
         return eng_pk_setup(run);

@@ -131,6 +131,10 @@ typedef struct eng_fplan {
     bool pattern, enumset, bounds, length, strfmt;
     bool need_key;     /* unique, primaryKey or a number enum compares keys */
     bool in_rules;     /* a record rule reads it: its expression value is made */
+    bool after;        /* unique or an output: check_after has work */
+    bool quick;        /* a value as read may take the quick path
+                          (engine/record.c): no cleaning, no locale notation,
+                          not an object or array */
 } eng_fplan;
 
 /* How a thread judges unique and primaryKey keys (engine/pipeline.c). */
@@ -233,6 +237,7 @@ typedef struct eng_run {
     int64_t now_micros;      /* the clock of today()/now() (--now) */
     uint64_t record_no;
     bool raw_ctl_free;       /* the record as read holds no control character */
+    bool quick_rec;          /* ... and is CSV: its values may take the quick path */
     bool raw_utf8;           /* ... and is valid UTF-8 (so are its values) */
     bool any_changed;        /* a value of the record was cleaned or normalised */
     const char *input_label; /* set when several inputs */

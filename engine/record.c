@@ -285,6 +285,25 @@ static assay_status check_items(eng_run *run, size_t i, const eng_value *v)
                              (long long)(under ? f->min_items : f->max_items));
 }
 
+/* Reads the plain text (pn_p, pn_n) as the field's type, when it is not
+ * temporal: 1 of the type, 0 not. */
+static inline int parse_plain(const rules_field *f, eng_value *v)
+{
+    switch (f->type) {
+    case RT_INTEGER:
+        return val_integer_parse(v->pn_p, v->pn_n, &v->ival);
+    case RT_NUMBER:
+        return val_number_parse(v->pn_p, v->pn_n, &v->dec);
+    case RT_BOOLEAN: {
+        int b = val_boolean_parse(v->pn_p, v->pn_n, f);
+        v->bval = b > 0;
+        return b >= 0;
+    }
+    default:
+        return 1;
+    }
+}
+
 /* Type check: 1 of the type, 0 not (*msg and *rule say why), -1 out of
  * memory. */
 static int check_type(eng_run *run, size_t i, eng_value *v, const char **msg,
@@ -301,21 +320,7 @@ static int check_type(eng_run *run, size_t i, eng_value *v, const char **msg,
     int ok = read_notation(run, f, v, msg);
     if (ok <= 0)
         return ok;
-    const char *p = v->pn_p;
-    size_t n = v->pn_n;
-    switch (f->type) {
-    case RT_INTEGER:
-        return val_integer_parse(p, n, &v->ival);
-    case RT_NUMBER:
-        return val_number_parse(p, n, &v->dec);
-    case RT_BOOLEAN: {
-        int b = val_boolean_parse(p, n, f);
-        v->bval = b > 0;
-        return b >= 0;
-    }
-    default:
-        return 1;
-    }
+    return parse_plain(f, v);
 }
 
 /* With "output": "plain", a number written in a locale's notation is
@@ -390,15 +395,20 @@ static COLD assay_status bound_violation(eng_run *run, size_t i, const eng_value
                              f->severity, v->p, v->n, true, "%s", msg);
 }
 
-static inline assay_status check_bounds(eng_run *run, size_t i, const eng_value *v,
-                                        const val_bounds *b)
+/* Where an integer or number value lies against the field's bounds. */
+static inline val_bound_result bounds_of(const eng_run *run, size_t i, const eng_value *v)
 {
     rules_type t = run->rules->fields[i].type;
-    val_bound_result r = VAL_BOUND_OK;
     if (t == RT_INTEGER)
-        r = val_bounds_check_int(b, v->ival);
-    else if (t == RT_NUMBER)
-        r = val_bounds_check_dec(b, &v->dec);
+        return val_bounds_check_int(&run->bounds[i], v->ival);
+    if (t == RT_NUMBER)
+        return val_bounds_check_dec(&run->bounds[i], &v->dec);
+    return VAL_BOUND_OK;
+}
+
+static inline assay_status check_bounds(eng_run *run, size_t i, const eng_value *v)
+{
+    val_bound_result r = bounds_of(run, i, v);
     return r == VAL_BOUND_OK ? ASSAY_OK : bound_violation(run, i, v, r);
 }
 
@@ -445,14 +455,17 @@ static COLD assay_status enum_violation(eng_run *run, size_t i, const eng_value 
                              shown < f->enumset->count ? ", ..." : "");
 }
 
-static inline assay_status check_enum(eng_run *run, size_t i, const eng_value *v)
+static inline bool enum_has(const rules_field *f, const eng_value *v)
 {
-    const rules_field *f = &run->rules->fields[i];
     /* Integer and number enums hold canonical keys: typed values compare. */
     bool typed = f->type == RT_INTEGER || f->type == RT_NUMBER;
-    bool ok = typed ? rules_enum_has(f->enumset, v->key.data, v->key.len)
-                    : val_enum_has(f, v->p, v->n);
-    return ok ? ASSAY_OK : enum_violation(run, i, v);
+    return typed ? rules_enum_has(f->enumset, v->key.data, v->key.len)
+                 : val_enum_has(f, v->p, v->n);
+}
+
+static inline assay_status check_enum(eng_run *run, size_t i, const eng_value *v)
+{
+    return enum_has(&run->rules->fields[i], v) ? ASSAY_OK : enum_violation(run, i, v);
 }
 
 static COLD assay_status count_length(eng_run *run, size_t i, const eng_value *v)
@@ -511,16 +524,18 @@ static assay_status int_seen(eng_run *run, size_t set, int64_t v, int *dup, uint
     return st;
 }
 
+/* n bytes hold at most n characters, and valid UTF-8 at least ceil(n/4):
+ * most values are within the limits without counting. */
+static inline bool length_fits(const eng_run *run, const rules_field *f, size_t n)
+{
+    return (f->max_length < 0 || (uint64_t)n <= (uint64_t)f->max_length) &&
+           (f->min_length < 0 ||
+            (run->raw_utf8 && ((uint64_t)n + 3) / 4 >= (uint64_t)f->min_length));
+}
+
 static inline assay_status check_length(eng_run *run, size_t i, const eng_value *v)
 {
-    const rules_field *f = &run->rules->fields[i];
-    /* n bytes hold at most n characters, and valid UTF-8 at least ceil(n/4):
-     * most values are within the limits without counting. */
-    if ((f->max_length < 0 || (uint64_t)v->n <= (uint64_t)f->max_length) &&
-        (f->min_length < 0 ||
-         (run->raw_utf8 && ((uint64_t)v->n + 3) / 4 >= (uint64_t)f->min_length)))
-        return ASSAY_OK;
-    return count_length(run, i, v);
+    return length_fits(run, &run->rules->fields[i], v->n) ? ASSAY_OK : count_length(run, i, v);
 }
 
 static assay_status check_unique(eng_run *run, size_t i, const eng_value *v)
@@ -550,13 +565,11 @@ static inline assay_status check_constraints(eng_run *run, size_t i, const eng_v
     if (!st && fp->enumset)
         st = check_enum(run, i, v);
     if (!st && fp->bounds)
-        st = check_bounds(run, i, v, &run->bounds[i]);
+        st = check_bounds(run, i, v);
     if (!st && fp->date_bounds)
         st = check_date_bounds(run, i, v);
     if (!st && fp->length)
         st = check_length(run, i, v);
-    if (!st)
-        st = check_unique(run, i, v);
     return st;
 }
 
@@ -597,6 +610,19 @@ static bool control_char(eng_run *run, size_t i, const eng_value *v, assay_statu
     return true;
 }
 
+/* unique, then the normalisation of dates and numbers: the checks of a
+ * value of its type that passed its other constraints. */
+static assay_status check_after(eng_run *run, size_t i, eng_value *v, uint64_t line)
+{
+    const eng_fplan *fp = &run->fplan[i];
+    assay_status st = check_unique(run, i, v);
+    if (!st && fp->date_output)
+        st = normalise_date(run, i, v, line);
+    else if (!st && fp->num_output)
+        st = normalise_number(run, i, v, line);
+    return st;
+}
+
 /* SPEC 4a's order for a present value: type, format, constraints, then the
  * normalisation of dates and numbers. */
 static assay_status check_present(eng_run *run, size_t i, eng_value *v, uint64_t line)
@@ -623,14 +649,52 @@ static assay_status check_present(eng_run *run, size_t i, eng_value *v, uint64_t
     if (!st && fp->strfmt && val_format_check(f, run->md, v->p, v->n) != 1)
         st = eng_add_violation(run, (int)i, ER_FORMAT, f->severity, v->p, v->n, true, "%s",
                                val_format_message(f));
-    if (!st && (fp->pattern || fp->enumset || fp->bounds || fp->date_bounds || fp->length ||
-                run->field_keys[i]))
+    if (!st && (fp->pattern || fp->enumset || fp->bounds || fp->date_bounds || fp->length))
         st = check_constraints(run, i, v);
-    if (!st && fp->date_output)
-        st = normalise_date(run, i, v, line);
-    else if (!st && fp->num_output)
-        st = normalise_number(run, i, v, line);
-    return st;
+    return st || !fp->after ? st : check_after(run, i, v, line);
+}
+
+/* The quick path of a value as read (fp->quick, run->quick_rec), present
+ * and not missing: true when it is of its type and within every constraint
+ * check_after leaves out. v then holds its typed value and key, and its date
+ * format is counted. False leaves the value to check_present, which finds
+ * and reports what is wrong; nothing is counted before the answer, so
+ * nothing is counted twice. The checks are check_present's, in its order,
+ * without its reporting. */
+static bool quick_pass(eng_run *run, size_t i, const eng_fplan *fp, eng_value *v)
+{
+    const rules_field *f = &run->rules->fields[i];
+    const char *p = v->p;
+    size_t n = v->n;
+    val_date_result r;
+    v->pn_p = p;
+    v->pn_n = n;
+    if (f->dates) {
+        val_date_parse(run->dates[i], p, n, &r);
+        if (r.status != VAL_DATE_OK)
+            return false;
+        v->dt = r.value;
+    } else if (parse_plain(f, v) != 1)
+        return false;
+    if (fp->need_key && make_key(run, i, v) != 1)
+        return false;
+    int rc;
+    if ((fp->strfmt && val_format_check(f, run->md, p, n) != 1) ||
+        (fp->pattern &&
+         val_pattern_match_known(f, run->md, run->mctx, p, n, run->raw_utf8, &rc) != 1))
+        return false;
+    if ((fp->enumset && !enum_has(f, v)) ||
+        (fp->bounds && bounds_of(run, i, v) != VAL_BOUND_OK) ||
+        (fp->date_bounds && val_date_check_bounds(run->dates[i], &v->dt) != VAL_BOUND_OK) ||
+        (fp->length && !length_fits(run, f, n) && val_length_check(f, val_length(p, n)) != 0))
+        return false;
+    if (f->dates) {
+        eng_field_stats *fs = &run->st.fields[i];
+        if (r.format >= 0)
+            fs->formats[r.format]++;
+        fs->ambiguous_resolved += r.resolved;
+    }
+    return true;
 }
 
 static assay_status check_one(eng_run *run, size_t i, eng_value *v, uint64_t line)
@@ -654,6 +718,10 @@ static assay_status check_one(eng_run *run, size_t i, eng_value *v, uint64_t lin
                                    v->present ? "required value is missing"
                                               : "required column \"%s\" is absent",
                                    f->name);
+    } else if (run->quick_rec && run->fplan[i].quick && quick_pass(run, i, &run->fplan[i], v)) {
+        v->type_ok = true;
+        if (run->fplan[i].after)
+            st = check_after(run, i, v, line);
     } else
         st = check_present(run, i, v, line);
     for (size_t k = before; k < run->nviol; k++) {
@@ -712,6 +780,7 @@ assay_status eng_check_values(eng_run *run, const io_record *rec, const eng_inpu
     run->raw_ctl_free = rec->ctl_free ||
                         (!rec->doc && val_control_at(rec->raw, rec->raw_len) == rec->raw_len);
     run->raw_utf8 = !rec->bad_utf8;
+    run->quick_rec = run->raw_ctl_free && !rec->doc;
     run->any_changed = false;
     for (size_t i = 0; i < r->nfields && !st; i++) {
         eng_value *v = &run->vals[i];
