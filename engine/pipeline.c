@@ -573,6 +573,21 @@ static assay_status recheck(eng_pipe *p, eng_batch *b, size_t i, const eng_answe
     return ASSAY_OK;
 }
 
+/* The first record at or after lo whose keys reach past key j (key_end is
+ * non-decreasing). */
+static size_t item_of_key(const eng_batch *b, size_t lo, size_t j)
+{
+    size_t hi = b->nitems;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (b->items[mid].key_end > j)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return lo;
+}
+
 static assay_status write_batch(eng_pipe *p, eng_batch *b)
 {
     eng_run *run = p->run;
@@ -591,15 +606,18 @@ static assay_status write_batch(eng_pipe *p, eng_batch *b)
     size_t pos[NOUT] = {0}, tpos = 0, kpos = 0, spos = 0;
     /* --junit: the batch's samples go to its input's, in input order. */
     eng_samples *sink = run->reports ? eng_reports_sink(run, b->in) : NULL;
-    for (size_t i = 0; i < b->nitems && !st; i++) {
+    size_t i = 0;
+    for (size_t j = 0; !st; j = kpos, i++) {
+        /* The next record with a duplicate key: found from the answers, so
+         * the records without one are not touched here. */
+        while (j < b->nkeys && !p->answers[j].dup)
+            j++;
+        if (j == b->nkeys)
+            break;
+        i = item_of_key(b, i, j);
         const pl_item *it = &b->items[i];
-        size_t k0 = kpos;
+        size_t k0 = i ? b->items[i - 1].key_end : 0;
         kpos = it->key_end;
-        bool dup = false;
-        for (size_t j = k0; j < kpos; j++)
-            dup |= p->answers[j].dup != 0;
-        if (!dup)
-            continue;
         /* Everything before this record, then its corrected output. */
         size_t start[NOUT], tstart = i ? b->items[i - 1].tag_end : 0;
         for (int k = 0; k < NOUT; k++)
