@@ -274,6 +274,7 @@ static assay_status alloc_state(eng_run *run)
                 return ASSAY_E_NOMEM;
         }
         fp->after = run->field_keys[i] || fp->date_output || fp->num_output;
+        fp->lean = fp->quick && !fp->after && !fp->in_rules;
     }
     if (r->npk > 1)
         return eng_pk_setup(run);

@@ -135,6 +135,7 @@ typedef struct eng_fplan {
     bool quick;        /* a value as read may take the quick path
                           (engine/record.c): no cleaning, no locale notation,
                           not an object or array */
+    bool lean;         /* quick, and nothing for check_after or record rules */
 } eng_fplan;
 
 /* How a thread judges unique and primaryKey keys (engine/pipeline.c). */

@@ -697,7 +697,21 @@ static bool quick_pass(eng_run *run, size_t i, const eng_fplan *fp, eng_value *v
     return true;
 }
 
-static assay_status check_one(eng_run *run, size_t i, eng_value *v, uint64_t line)
+/* Whether a present value is a missingValues token. Their lengths rule out
+ * most values before the call. */
+static inline bool missing_token(const eng_run *run, const eng_value *v)
+{
+    uint64_t lens = run->rules->missing_len_mask;
+    return (!lens || (lens >> (v->n < 63 ? v->n : 63) & 1)) &&
+           val_is_missing(run->rules, v->p, v->n);
+}
+
+/* What eng_check_values found of a value on the quick path. */
+typedef enum { Q_NOT_ASKED, Q_MISSING, Q_REFUSED, Q_PASSED } quick_answer;
+
+/* Cleans and checks field i's value v, knowing q. */
+static assay_status check_one(eng_run *run, size_t i, eng_value *v, uint64_t line,
+                              quick_answer q)
 {
     const rules_field *f = &run->rules->fields[i];
     eng_field_stats *fs = &run->st.fields[i];
@@ -705,11 +719,9 @@ static assay_status check_one(eng_run *run, size_t i, eng_value *v, uint64_t lin
     assay_status st = clean_value(run, i, v, line);
     if (st)
         return st;
-    /* missingValues' lengths rule out most values before the call. */
-    uint64_t lens = run->rules->missing_len_mask;
-    v->missing = !v->present || (v->absent && !v->changed) ||
-                 ((!lens || (lens >> (v->n < 63 ? v->n : 63) & 1)) &&
-                  val_is_missing(run->rules, v->p, v->n));
+    v->missing = q == Q_MISSING ||
+                 (q == Q_NOT_ASKED &&
+                  (!v->present || (v->absent && !v->changed) || missing_token(run, v)));
     if (v->missing) {
         fs->missing++;
         if (f->required)
@@ -718,7 +730,7 @@ static assay_status check_one(eng_run *run, size_t i, eng_value *v, uint64_t lin
                                    v->present ? "required value is missing"
                                               : "required column \"%s\" is absent",
                                    f->name);
-    } else if (run->quick_rec && run->fplan[i].quick && quick_pass(run, i, &run->fplan[i], v)) {
+    } else if (q == Q_PASSED) {
         v->type_ok = true;
         if (run->fplan[i].after)
             st = check_after(run, i, v, line);
@@ -785,7 +797,19 @@ assay_status eng_check_values(eng_run *run, const io_record *rec, const eng_inpu
     for (size_t i = 0; i < r->nfields && !st; i++) {
         eng_value *v = &run->vals[i];
         take_raw(v, rec, in->col_of_field[i]);
-        st = check_one(run, i, v, line);
+        /* The usual value in brief: present, as read, passing, and nothing
+         * to do after it (fp->lean). */
+        const eng_fplan *fp = &run->fplan[i];
+        quick_answer q = Q_NOT_ASKED;
+        if (run->quick_rec && fp->quick && v->present)
+            q = missing_token(run, v)       ? Q_MISSING
+                : quick_pass(run, i, fp, v) ? Q_PASSED
+                                            : Q_REFUSED;
+        if (q == Q_PASSED && fp->lean) {
+            v->type_ok = true;
+            continue;
+        }
+        st = check_one(run, i, v, line, q);
     }
     if (!st && run->pk_keys)
         st = check_primary_key(run);
