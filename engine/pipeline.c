@@ -45,14 +45,29 @@ enum { O_OUT, O_QUAR, O_ERRS, O_CHG, NOUT };
 #define PREFETCH_AHEAD 8
 #define IDLE_MS 200 /* an input quiet this long: what is read is written out */
 
+/* A queued record, as small as it can be (64 bytes): the worker reads it on
+ * another core. Its bytes, fields and message are offsets into the batch,
+ * which holds less than 4 GiB (eng_pipe_add). A queued record is never a
+ * piece of a larger one (raw_more, continued). */
 typedef struct pl_item {
-    io_record rec;         /* raw, fields, detail: set from the offsets below */
-    size_t raw_off, field0, detail_off; /* detail_off SIZE_MAX: none */
+    uint64_t line, offset;
     uint64_t record_before; /* run->record_no before this record */
+    const struct io_doc *doc;
+    uint32_t raw_off, raw_len, field0, nfields;
+    uint32_t detail_off;   /* UINT32_MAX: none */
+    uint32_t bad_utf8_at, lines;
+    uint8_t kind;          /* io_rec_kind */
+    uint8_t flags;         /* PL_QUOTED... */
+} pl_item;
+
+enum { PL_QUOTED = 1, PL_BAD_UTF8 = 2, PL_CTL_FREE = 4, PL_IS_HEADER = 8 };
+
+/* What a worker's checking of a queued record left, for the writer. */
+typedef struct pl_done {
     size_t end[NOUT];      /* bytes of each output share after this record */
     size_t tag_end, key_end;
     size_t samp_end;       /* --junit: samples after this record */
-} pl_item;
+} pl_done;
 
 typedef struct pl_key {
     size_t set, off, len;
@@ -79,7 +94,8 @@ typedef struct eng_batch {
                                  last record of an input without a line end */
     core_buf bytes;        /* records' raw bytes and fields not inside them */
     pl_item *items;
-    size_t nitems, capitems;
+    pl_done *done;         /* one per item */
+    size_t nitems, capitems, capdone;
     io_slice *fields;      /* the records' fields, slices of bytes: bytes never
                               moves while the batch holds a record */
     size_t nfields, capfields;
@@ -156,6 +172,7 @@ static void batch_free(eng_batch *b, const eng_run *run)
     core_buf_free(&b->bytes);
     core_buf_free(&b->keybytes);
     free(b->items);
+    free(b->done);
     free(b->fields);
     free(b->keys);
     free(b->tags);
@@ -241,14 +258,27 @@ static assay_status batch_add(eng_batch *b, const io_record *rec, uint64_t befor
 {
     size_t nf = rec->nfields;
     if (grow((void **)&b->items, &b->capitems, b->nitems + 1, sizeof *b->items) ||
+        grow((void **)&b->done, &b->capdone, b->nitems + 1, sizeof *b->done) ||
         grow((void **)&b->fields, &b->capfields, b->nfields + nf, sizeof *b->fields))
         return ASSAY_E_NOMEM;
     pl_item *it = &b->items[b->nitems];
-    it->rec = *rec;
-    it->record_before = before;
-    it->raw_off = b->bytes.len;
-    it->field0 = b->nfields;
-    it->detail_off = SIZE_MAX;
+    *it = (pl_item){
+        .line = rec->line,
+        .offset = rec->offset,
+        .record_before = before,
+        .doc = rec->doc,
+        .raw_off = (uint32_t)b->bytes.len,
+        .raw_len = (uint32_t)rec->raw_len,
+        .field0 = (uint32_t)b->nfields,
+        .nfields = (uint32_t)nf,
+        .detail_off = UINT32_MAX,
+        .bad_utf8_at = (uint32_t)rec->bad_utf8_at,
+        .lines = (uint32_t)rec->lines,
+        .kind = (uint8_t)rec->kind,
+        .flags = (uint8_t)((rec->quoted ? PL_QUOTED : 0) | (rec->bad_utf8 ? PL_BAD_UTF8 : 0) |
+                           (rec->ctl_free ? PL_CTL_FREE : 0) |
+                           (rec->is_header ? PL_IS_HEADER : 0)),
+    };
     memcpy(b->bytes.data + b->bytes.len, rec->raw, rec->raw_len);
     b->bytes.len += rec->raw_len;
     io_slice *out = nf ? b->fields + b->nfields : NULL; /* none yet: fields NULL */
@@ -274,7 +304,7 @@ static assay_status batch_add(eng_batch *b, const io_record *rec, uint64_t befor
     }
     b->nfields += rec->nfields;
     if (rec->detail) {
-        it->detail_off = b->bytes.len;
+        it->detail_off = (uint32_t)b->bytes.len;
         if (core_buf_append(&b->bytes, rec->detail, strlen(rec->detail) + 1))
             return ASSAY_E_NOMEM;
     }
@@ -321,10 +351,23 @@ static assay_status parse_line(eng_run *w, io_record *rec)
 /* Checks a queued record. */
 static assay_status check_item(eng_run *w, const eng_batch *src, const pl_item *it)
 {
-    io_record rec = it->rec;
-    rec.raw = src->bytes.data + it->raw_off;
-    rec.fields = rec.nfields ? src->fields + it->field0 : NULL;
-    rec.detail = it->detail_off == SIZE_MAX ? NULL : src->bytes.data + it->detail_off;
+    io_record rec = {
+        .kind = (io_rec_kind)it->kind,
+        .raw = src->bytes.data + it->raw_off,
+        .raw_len = it->raw_len,
+        .line = it->line,
+        .lines = it->lines,
+        .nfields = it->nfields,
+        .fields = it->nfields ? src->fields + it->field0 : NULL,
+        .quoted = it->flags & PL_QUOTED,
+        .bad_utf8 = it->flags & PL_BAD_UTF8,
+        .bad_utf8_at = it->bad_utf8_at,
+        .detail = it->detail_off == UINT32_MAX ? NULL : src->bytes.data + it->detail_off,
+        .ctl_free = it->flags & PL_CTL_FREE,
+        .is_header = it->flags & PL_IS_HEADER,
+        .offset = it->offset,
+        .doc = it->doc,
+    };
     w->record_no = it->record_before;
     if (rec.kind == IO_REC_DEFERRED) { /* an NDJSON line: parsed here */
         assay_status st = parse_line(w, &rec);
@@ -343,13 +386,13 @@ static void work(pl_worker *wk, eng_batch *b)
     bind(w, run, b, ENG_KEYS_DEFER);
     wk->err.message[0] = '\0';
     for (size_t i = 0; i < b->nitems && !b->status; i++) {
-        pl_item *it = &b->items[i];
-        b->status = check_item(w, b, it);
+        b->status = check_item(w, b, &b->items[i]);
+        pl_done *d = &b->done[i];
         for (int k = 0; k < NOUT; k++)
-            io_out_mem_data(b->o[k], &it->end[k]);
-        it->tag_end = b->ntags;
-        it->key_end = b->nkeys;
-        it->samp_end = b->samples.n;
+            io_out_mem_data(b->o[k], &d->end[k]);
+        d->tag_end = b->ntags;
+        d->key_end = b->nkeys;
+        d->samp_end = b->samples.n;
     }
     if (b->status)
         b->err = wk->err;
@@ -580,7 +623,7 @@ static size_t item_of_key(const eng_batch *b, size_t lo, size_t j)
     size_t hi = b->nitems;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        if (b->items[mid].key_end > j)
+        if (b->done[mid].key_end > j)
             hi = mid;
         else
             lo = mid + 1;
@@ -615,17 +658,17 @@ static assay_status write_batch(eng_pipe *p, eng_batch *b)
         if (j == b->nkeys)
             break;
         i = item_of_key(b, i, j);
-        const pl_item *it = &b->items[i];
-        size_t k0 = i ? b->items[i - 1].key_end : 0;
+        const pl_done *it = &b->done[i];
+        size_t k0 = i ? b->done[i - 1].key_end : 0;
         kpos = it->key_end;
         /* Everything before this record, then its corrected output. */
-        size_t start[NOUT], tstart = i ? b->items[i - 1].tag_end : 0;
+        size_t start[NOUT], tstart = i ? b->done[i - 1].tag_end : 0;
         for (int k = 0; k < NOUT; k++)
-            start[k] = i ? b->items[i - 1].end[k] : 0;
+            start[k] = i ? b->done[i - 1].end[k] : 0;
         for (int k = 0; k < NOUT && !st; k++)
             st = write_share(p, k, b, pos[k], start[k], tpos, tstart);
         if (!st && sink)
-            st = eng_samples_merge(sink, &b->samples, spos, i ? b->items[i - 1].samp_end : 0);
+            st = eng_samples_merge(sink, &b->samples, spos, i ? b->done[i - 1].samp_end : 0);
         if (!st)
             st = recheck(p, b, i, p->answers + k0, kpos - k0);
         const eng_batch *s = &p->scratch[1];
@@ -811,13 +854,15 @@ assay_status eng_pipe_add(eng_run *run, const io_record *rec)
     }
     eng_batch *b = p->filling;
     /* A record and its unescaped fields take at most twice its length plus
-     * its message (big), exactly record_bytes(rec). Its fields point into
+     * its message (big), exactly record_bytes(rec). Offsets in a batch are
+     * 32-bit (pl_item). Its fields point into
      * the batch's bytes, which must not move once they hold a record: a
      * record that does not fit goes to the next batch, and an empty batch
      * makes room for a whole batch. */
     size_t big = 2 * rec->raw_len + (rec->detail ? strlen(rec->detail) + 1 : 0);
     size_t room = b->bytes.cap - b->bytes.len;
     if (b->nitems && (big > UINT32_MAX - b->bytes.len ||
+                      rec->nfields > UINT32_MAX - b->nfields ||
                       (big >= room && record_bytes(rec) >= room))) {
         assay_status st = push(p);
         if (st)
