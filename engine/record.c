@@ -697,13 +697,11 @@ static bool quick_pass(eng_run *run, size_t i, const eng_fplan *fp, eng_value *v
     return true;
 }
 
-/* Whether a present value is a missingValues token. Their lengths rule out
- * most values before the call. */
+/* Whether a present value is a missingValues token. Their lengths and first
+ * bytes rule out most values before the call. */
 static inline bool missing_token(const eng_run *run, const eng_value *v)
 {
-    uint64_t lens = run->rules->missing_len_mask;
-    return (!lens || (lens >> (v->n < 63 ? v->n : 63) & 1)) &&
-           val_is_missing(run->rules, v->p, v->n);
+    return val_maybe_missing(run->rules, v->p, v->n) && val_is_missing(run->rules, v->p, v->n);
 }
 
 /* What eng_check_values found of a value on the quick path. */

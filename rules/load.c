@@ -39,9 +39,15 @@ static void load_missing(rules_ctx *c, json_t *root)
         else
             c->nomem = true;
     }
-    /* Most values are ruled out by their length alone (val_is_missing). */
-    for (size_t i = 0; i < r->nmissing && r->missing_lens; i++)
+    /* Most values are ruled out by their length or first byte alone
+     * (val_maybe_missing). */
+    for (size_t i = 0; i < r->nmissing && r->missing_lens && r->missing_values; i++) {
         r->missing_len_mask |= (uint64_t)1 << (r->missing_lens[i] < 63 ? r->missing_lens[i] : 63);
+        if (r->missing_lens[i] && r->missing_values[i]) { /* NULL: out of memory */
+            unsigned char b = (unsigned char)r->missing_values[i][0];
+            r->missing_first[b >> 6] |= (uint64_t)1 << (b & 63);
+        }
+    }
 }
 
 /* A one-byte dialect character, or -1 when absent or wrong (reported). */

@@ -167,6 +167,7 @@ struct assay_rules {
     size_t nmissing;
     uint64_t missing_len_mask; /* bit n: a token n bytes long (n < 63); bit 63:
                                   a token of 63 bytes or more */
+    uint64_t missing_first[4]; /* bit b: a non-empty token's first byte is b */
     size_t *primary_key;     /* indexes into fields */
     size_t npk;
     char *encoding;          /* NULL: auto */

@@ -57,10 +57,8 @@ bool val_is_missing(const struct assay_rules *r, const char *p, size_t n)
 {
     if (!r || !r->missing_values)
         return n == 0;
-    /* The length, then the first byte, rule out nearly every value without
-     * a call to memcmp. */
-    if (r->missing_len_mask && !(r->missing_len_mask >> (n < 63 ? n : 63) & 1))
-        return false; /* (a plan built by hand may lack the mask) */
+    if (!val_maybe_missing(r, p, n))
+        return false;
     for (size_t i = 0; i < r->nmissing; i++)
         if (r->missing_lens[i] == n &&
             (n == 0 || (r->missing_values[i][0] == p[0] &&

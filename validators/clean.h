@@ -49,6 +49,20 @@ const char *val_step_name(rules_step step);
  * value is missing. This is the engine's missing-value test too. */
 bool val_is_missing(const struct assay_rules *r, const char *p, size_t n);
 
+/* False when (p, n) cannot be a missingValues token: no token has its
+ * length, or (non-empty) its first byte. Without the masks (a plan built by
+ * hand), true. */
+static inline bool val_maybe_missing(const struct assay_rules *r, const char *p, size_t n)
+{
+    uint64_t lens = r->missing_len_mask;
+    if (!lens)
+        return true;
+    if (!(lens >> (n < 63 ? n : 63) & 1))
+        return false;
+    unsigned char b = n ? (unsigned char)p[0] : 0;
+    return n == 0 || (r->missing_first[b >> 6] >> (b & 63) & 1);
+}
+
 /* Per-thread state of the cleaning steps: UTF-16 buffers for ICU, a second
  * UTF-8 buffer, match data for the replace steps (sized from r's patterns,
  * grown when a larger one comes; r may be NULL). One per worker thread, any

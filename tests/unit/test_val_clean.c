@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "assay/assay.h"
 #include "tests/unit/t.h"
 #include "validators/clean.h"
 
@@ -171,6 +172,57 @@ static void test_default(void)
     CHECK(!val_is_missing(&r, "N/A ", 4));
 }
 
+/* The masks a loaded plan gets (missingValues' lengths and first bytes)
+ * only rule out what the token list would: val_is_missing answers the same
+ * with them as without them, for every string of up to two bytes and for
+ * the tokens and their near misses. */
+static void test_missing_masks(void)
+{
+    static const char text[] =
+        "{\"missingValues\": [\"\", \"N/A\", \"null\", \"-\", \"\\u00e9t\u00e9\", \"\\u007f\",\n"
+        "  \"?\", \"~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~\"],\n"
+        " \"fields\": [{\"name\": \"a\"}]}";
+    assay_diags *d = assay_diags_new();
+    assay_rules *r = NULL;
+    CHECK(assay_rules_load_buffer("rules.json", text, strlen(text), d, &r) == ASSAY_OK && r);
+    assay_diags_free(d);
+    if (!r)
+        return;
+    struct assay_rules bare = *r; /* the token list alone */
+    bare.missing_len_mask = 0;
+    memset(bare.missing_first, 0, sizeof bare.missing_first);
+    CHECK(r->missing_len_mask != 0 && r->missing_first[1] != 0);
+    size_t differ = 0, found = 0;
+    unsigned char b[2];
+    for (unsigned x = 0; x < 256; x++) {
+        b[0] = (unsigned char)x;
+        differ += val_is_missing(r, (char *)b, 1) != val_is_missing(&bare, (char *)b, 1);
+        found += val_is_missing(r, (char *)b, 1);
+        for (unsigned y = 0; y < 256; y++) {
+            b[1] = (unsigned char)y;
+            differ += val_is_missing(r, (char *)b, 2) != val_is_missing(&bare, (char *)b, 2);
+            found += val_is_missing(r, (char *)b, 2);
+        }
+    }
+    CHECK_EQ_INT(differ, 0);
+    CHECK_EQ_INT(found, 3); /* "-", "?" and DEL */
+    for (size_t i = 0; i < r->nmissing; i++) {
+        const char *t = r->missing_values[i];
+        size_t n = r->missing_lens[i];
+        CHECK(val_is_missing(r, t, n) && val_maybe_missing(r, t, n));
+        char near[128];
+        if (n == 0 || n >= sizeof near)
+            continue;
+        memcpy(near, t, n);
+        near[0] ^= 0x20; /* another first byte */
+        CHECK(val_is_missing(r, near, n) == val_is_missing(&bare, near, n));
+        CHECK(!val_is_missing(r, t, n - 1) || n == 1);
+    }
+    CHECK(!val_maybe_missing(r, "paid", 4)); /* a length that fits, a first byte that does not */
+    CHECK(val_maybe_missing(r, "", 0));
+    assay_rules_free(r);
+}
+
 static void test_names_and_limits(void)
 {
     CHECK(strcmp(val_step_name(RS_TRIM), "trim") == 0);
@@ -220,6 +272,7 @@ int main(void)
     test_no_copy();
     test_sequences();
     test_default();
+    test_missing_masks();
     test_names_and_limits();
     test_reuse();
     core_buf_free(&scratch);
