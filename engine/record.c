@@ -83,21 +83,22 @@ assay_status eng_add_violation(eng_run *run, int field, eng_rule rule,
     return ASSAY_OK;
 }
 
-/* The field's value in this record, before cleaning. */
-static void take_raw(eng_value *v, const io_record *rec, ptrdiff_t col)
+/* The field's value in this record, before cleaning. Read into locals
+ * first: v's stores could alias rec's fields for the compiler. */
+static inline void take_raw(eng_value *v, const io_record *rec, ptrdiff_t col)
 {
-    v->present = col >= 0 && (size_t)col < rec->nfields;
-    v->raw = v->present ? rec->fields[col].p : NULL;
-    v->raw_n = v->present ? rec->fields[col].n : 0;
-    v->doc = rec->doc && v->present ? &rec->doc->vals[col] : NULL;
-    v->absent = v->doc && !v->raw;
-    if (v->absent)
-        v->raw = "";
-    v->p = v->raw;
-    v->n = v->raw_n;
-    v->changed = false;
-    v->missing = false;
-    v->type_ok = false;
+    bool present = (size_t)col < rec->nfields; /* col -1: no such column */
+    io_slice s = present ? rec->fields[col] : (io_slice){NULL, 0};
+    const struct io_docval *dv = rec->doc && present ? &rec->doc->vals[col] : NULL;
+    bool absent = dv && !s.p;
+    if (absent)
+        s.p = "";
+    v->present = present;
+    v->absent = absent;
+    v->doc = dv;
+    v->raw = v->p = s.p;
+    v->raw_n = v->n = s.n;
+    v->changed = v->missing = v->type_ok = false;
 }
 
 /* A replace step hit a pcre2 limit on v: the value is not cleaned by it, and
@@ -790,16 +791,18 @@ assay_status eng_check_values(eng_run *run, const io_record *rec, const eng_inpu
     run->raw_ctl_free = rec->ctl_free ||
                         (!rec->doc && val_control_at(rec->raw, rec->raw_len) == rec->raw_len);
     run->raw_utf8 = !rec->bad_utf8;
-    run->quick_rec = run->raw_ctl_free && !rec->doc;
+    const bool quick_rec = run->quick_rec = run->raw_ctl_free && !rec->doc;
     run->any_changed = false;
-    for (size_t i = 0; i < r->nfields && !st; i++) {
+    const size_t nf = r->nfields;
+    const ptrdiff_t *cols = in->col_of_field;
+    for (size_t i = 0; i < nf && !st; i++) {
         eng_value *v = &run->vals[i];
-        take_raw(v, rec, in->col_of_field[i]);
+        take_raw(v, rec, cols[i]);
         /* The usual value in brief: present, as read, passing, and nothing
          * to do after it (fp->lean). */
         const eng_fplan *fp = &run->fplan[i];
         quick_answer q = Q_NOT_ASKED;
-        if (run->quick_rec && fp->quick && v->present)
+        if (quick_rec && fp->quick && v->present)
             q = missing_token(run, v)       ? Q_MISSING
                 : quick_pass(run, i, fp, v) ? Q_PASSED
                                             : Q_REFUSED;
