@@ -165,7 +165,7 @@ bool val_number_parse(const char *p, size_t n, val_dec *out)
 
 /* Compares the significant digits of two numbers of equal adj. Trailing
  * zeros are stripped, so a longer run of digits is the larger value. */
-static int sig_cmp(const val_dec *a, const val_dec *b)
+int val_dec_sig_cmp(const val_dec *a, const val_dec *b)
 {
     const char *pa = a->sig1, *pb = b->sig1;
     size_t na = a->sig1_n, nb = b->sig1_n;
@@ -187,33 +187,6 @@ static int sig_cmp(const val_dec *a, const val_dec *b)
             return c < 0 ? -1 : 1;
         pa += m, na -= m, pb += m, nb -= m;
     }
-}
-
-/* -2 for -INF, -1 negative, 0 zero, 1 positive, 2 for INF. */
-static int rank(const val_dec *d)
-{
-    if (d->kind == VAL_DEC_INF)
-        return d->neg ? -2 : 2;
-    if (d->sig1_n == 0)
-        return 0;
-    return d->neg ? -1 : 1;
-}
-
-int val_dec_cmp(const val_dec *a, const val_dec *b)
-{
-    if (a->kind == VAL_DEC_NAN || b->kind == VAL_DEC_NAN)
-        return VAL_CMP_UNORDERED;
-    int ra = rank(a), rb = rank(b);
-    if (ra != rb)
-        return ra < rb ? -1 : 1;
-    if (ra != 1 && ra != -1)
-        return 0;
-    int c;
-    if (a->adj != b->adj)
-        c = a->adj < b->adj ? -1 : 1;
-    else
-        c = sig_cmp(a, b);
-    return ra < 0 ? -c : c;
 }
 
 size_t val_integer_key(int64_t v, char *buf)

@@ -65,9 +65,35 @@ static inline bool val_dec_is_zero(const val_dec *d)
     return d->kind == VAL_DEC_FINITE && d->sig1_n == 0;
 }
 
+/* Compares the significant digits of two numbers of equal adj (number.c). */
+int val_dec_sig_cmp(const val_dec *a, const val_dec *b);
+
+/* -2 for -INF, -1 negative, 0 zero, 1 positive, 2 for INF. */
+static inline int val_dec_rank(const val_dec *d)
+{
+    if (d->kind == VAL_DEC_INF)
+        return d->neg ? -2 : 2;
+    if (d->sig1_n == 0)
+        return 0;
+    return d->neg ? -1 : 1;
+}
+
 /* -1, 0, 1 as a <, ==, > b; VAL_CMP_UNORDERED when either is NaN.
- * -INF < every finite < INF; -0 == 0; 0.1 == 0.10; 1e2 == 100. */
-int val_dec_cmp(const val_dec *a, const val_dec *b);
+ * -INF < every finite < INF; -0 == 0; 0.1 == 0.10; 1e2 == 100. Inline: the
+ * bounds of a number field compare every value, and the exponents alone
+ * (adj) decide most comparisons. */
+static inline int val_dec_cmp(const val_dec *a, const val_dec *b)
+{
+    if (a->kind == VAL_DEC_NAN || b->kind == VAL_DEC_NAN)
+        return VAL_CMP_UNORDERED;
+    int ra = val_dec_rank(a), rb = val_dec_rank(b);
+    if (ra != rb)
+        return ra < rb ? -1 : 1;
+    if (ra != 1 && ra != -1)
+        return 0;
+    int c = a->adj != b->adj ? (a->adj < b->adj ? -1 : 1) : val_dec_sig_cmp(a, b);
+    return ra < 0 ? -c : c;
+}
 
 /* The integer v as a val_dec whose digits live in buf (keep buf alive). */
 void val_dec_from_int64(int64_t v, char buf[VAL_INT64_BUF], val_dec *out);
