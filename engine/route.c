@@ -942,13 +942,14 @@ assay_status eng_process_input(eng_run *run, eng_input *in, size_t index)
     io_csv_opts o = reader_opts(run, run->header);
     run->input_label = run->ninputs > 1 ? in->name : NULL;
     run->cur = in;
-    if (eng_fmt_doc(run->in_fmt)) {
-        assay_status st = eng_doc_process_input(run, in, io_decode_read, in->dec);
-        return st && st != ASSAY_E_USAGE ? read_fail(run, in, st) : st;
-    }
     struct stat sb;
     piped_source src = {run, in, false};
     src.may_block = run->pipe && in->fd >= 0 && fstat(in->fd, &sb) == 0 && !S_ISREG(sb.st_mode);
+    if (eng_fmt_doc(run->in_fmt)) { /* NDJSON lines are queued as CSV records are */
+        assay_status st = src.may_block ? eng_doc_process_input(run, in, piped_read, &src)
+                                        : eng_doc_process_input(run, in, io_decode_read, in->dec);
+        return st && st != ASSAY_E_USAGE ? read_fail(run, in, st) : st;
+    }
     assay_status st = src.may_block
                           ? io_csv_reader_new(piped_read, &src, &o, &in->reader)
                           : io_csv_reader_new(io_decode_read, in->dec, &o, &in->reader);

@@ -4,9 +4,9 @@
 # stats once "timing" is removed, against -j 0 (no worker thread). Data: the
 # benchmark generator's messy orders (duplicates, multi-line records, ragged
 # rows, bad encodings), with the benchmark rules, record rules, an errors cap
-# and --annotate, cut into batches of many sizes. Then a slow pipe: records
-# read before the input goes quiet reach the output without waiting for the
-# batch to fill or the input to end.
+# and --annotate, cut into batches of many sizes. Then a slow pipe, CSV and
+# NDJSON: records read before the input goes quiet reach the output without
+# waiting for the batch to fill or the input to end.
 set -u
 assay=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 shared=$(cd "$2" 2>/dev/null && pwd) || shared=$2
@@ -106,6 +106,28 @@ cmp -s live.out live.j0.out && ok || bad "slow pipe: output differs"
 # The feeder saw output before it sent the rest (else it gave up after 10 s
 # and the records reached the output only at the end of the input).
 [ -e saw ] && ok || bad "slow pipe: the first records were not written while the input was quiet"
+
+# The same for NDJSON, whose lines the workers parse.
+python3 - d.csv d.ndjson <<'PY'
+import csv, json, sys
+rows = csv.reader(open(sys.argv[1], newline="", encoding="utf-8", errors="replace"))
+head = next(rows)
+with open(sys.argv[2], "w", encoding="utf-8") as f:
+    for r in rows:
+        if len(r) == len(head):
+            f.write(json.dumps(dict(zip(head, r)), ensure_ascii=False) + "\n")
+PY
+mkfifo nd.fifo
+rm -f saw
+( head -n 50 d.ndjson; for _ in $(seq 1 100); do [ -s live.nd.out ] && { touch saw; break; }; sleep 0.1; done;
+  sed -n '51,$p' d.ndjson ) > nd.fifo &
+feeder=$!
+"$assay" check -r rules.json -f ndjson -j 2 -q live.nd.q --quiet --now 2026-01-01 - < nd.fifo > live.nd.out
+wait "$feeder"
+feeder=
+run live.nd.j0 -j 0 -f ndjson - < d.ndjson
+cmp -s live.nd.out live.nd.j0.out && ok || bad "slow NDJSON pipe: output differs"
+[ -e saw ] && ok || bad "slow NDJSON pipe: the first records were not written while the input was quiet"
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
