@@ -238,7 +238,6 @@ typedef struct eng_run {
     int64_t now_micros;      /* the clock of today()/now() (--now) */
     uint64_t record_no;
     bool raw_ctl_free;       /* the record as read holds no control character */
-    bool quick_rec;          /* ... and is CSV: its values may take the quick path */
     bool raw_utf8;           /* ... and is valid UTF-8 (so are its values) */
     bool any_changed;        /* a value of the record was cleaned or normalised */
     const char *input_label; /* set when several inputs */

@@ -855,10 +855,9 @@ assay_status eng_pipe_add(eng_run *run, const io_record *rec)
     eng_batch *b = p->filling;
     /* A record and its unescaped fields take at most twice its length plus
      * its message (big), exactly record_bytes(rec). Offsets in a batch are
-     * 32-bit (pl_item). Its fields point into
-     * the batch's bytes, which must not move once they hold a record: a
-     * record that does not fit goes to the next batch, and an empty batch
-     * makes room for a whole batch. */
+     * 32-bit (pl_item). Its fields point into the batch's bytes, which must
+     * not move once they hold a record: a record that does not fit goes to
+     * the next batch, and an empty batch makes room for a whole batch. */
     size_t big = 2 * rec->raw_len + (rec->detail ? strlen(rec->detail) + 1 : 0);
     size_t room = b->bytes.cap - b->bytes.len;
     if (b->nitems && (big > UINT32_MAX - b->bytes.len ||

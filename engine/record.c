@@ -655,13 +655,13 @@ static assay_status check_present(eng_run *run, size_t i, eng_value *v, uint64_t
     return st || !fp->after ? st : check_after(run, i, v, line);
 }
 
-/* The quick path of a value as read (fp->quick, run->quick_rec), present
- * and not missing: true when it is of its type and within every constraint
- * check_after leaves out. v then holds its typed value and key, and its date
- * format is counted. False leaves the value to check_present, which finds
- * and reports what is wrong; nothing is counted before the answer, so
- * nothing is counted twice. The checks are check_present's, in its order,
- * without its reporting. */
+/* The quick path of a value as read (fp->quick, of a CSV record without
+ * control characters), present and not missing: true when it is of its type
+ * and within every constraint check_after leaves out. v then holds its typed
+ * value and key, and its date format is counted. False leaves the value to
+ * check_present, which finds and reports what is wrong; nothing is counted
+ * before the answer, so nothing is counted twice. The checks are
+ * check_present's, in its order, without its reporting. */
 static bool quick_pass(eng_run *run, size_t i, const eng_fplan *fp, eng_value *v)
 {
     const rules_field *f = &run->rules->fields[i];
@@ -791,7 +791,9 @@ assay_status eng_check_values(eng_run *run, const io_record *rec, const eng_inpu
     run->raw_ctl_free = rec->ctl_free ||
                         (!rec->doc && val_control_at(rec->raw, rec->raw_len) == rec->raw_len);
     run->raw_utf8 = !rec->bad_utf8;
-    const bool quick_rec = run->quick_rec = run->raw_ctl_free && !rec->doc;
+    /* A CSV record without control characters: its values may take the
+     * quick path. */
+    const bool quick_rec = run->raw_ctl_free && !rec->doc;
     run->any_changed = false;
     const size_t nf = r->nfields;
     const ptrdiff_t *cols = in->col_of_field;
