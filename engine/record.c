@@ -702,7 +702,8 @@ static bool quick_pass(eng_run *run, size_t i, const eng_fplan *fp, eng_value *v
  * bytes rule out most values before the call. */
 static inline bool missing_token(const eng_run *run, const eng_value *v)
 {
-    return val_maybe_missing(run->rules, v->p, v->n) && val_is_missing(run->rules, v->p, v->n);
+    return val_maybe_missing(run->rules, v->p, v->n) &&
+           val_missing_listed(run->rules, v->p, v->n);
 }
 
 /* What eng_check_values found of a value on the quick path. */

@@ -55,10 +55,15 @@ const char *val_step_name(rules_step step)
 
 bool val_is_missing(const struct assay_rules *r, const char *p, size_t n)
 {
-    if (!r || !r->missing_values)
+    if (!r)
         return n == 0;
-    if (!val_maybe_missing(r, p, n))
-        return false;
+    return val_maybe_missing(r, p, n) && val_missing_listed(r, p, n);
+}
+
+bool val_missing_listed(const struct assay_rules *r, const char *p, size_t n)
+{
+    if (!r->missing_values)
+        return n == 0;
     for (size_t i = 0; i < r->nmissing; i++)
         if (r->missing_lens[i] == n &&
             (n == 0 || (r->missing_values[i][0] == p[0] &&

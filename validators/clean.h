@@ -47,7 +47,11 @@ const char *val_step_name(rules_step step);
 
 /* Is (p, n) one of r's missingValues? With r NULL (or no list) only the empty
  * value is missing. This is the engine's missing-value test too. */
+/* Whether (p, n) is a missingValues token of r; without rules, only "" is. */
 bool val_is_missing(const struct assay_rules *r, const char *p, size_t n);
+/* The same by the token list alone, for a caller that asked
+ * val_maybe_missing first. */
+bool val_missing_listed(const struct assay_rules *r, const char *p, size_t n);
 
 /* False when (p, n) cannot be a missingValues token: no token has its
  * length, or (non-empty) its first byte. Without the masks (a plan built by
@@ -62,6 +66,7 @@ static inline bool val_maybe_missing(const struct assay_rules *r, const char *p,
     unsigned char b = n ? (unsigned char)p[0] : 0;
     return n == 0 || (r->missing_first[b >> 6] >> (b & 63) & 1);
 }
+
 
 /* Per-thread state of the cleaning steps: UTF-16 buffers for ICU, a second
  * UTF-8 buffer, match data for the replace steps (sized from r's patterns,
